@@ -1,0 +1,1 @@
+"""Airlock's command line: a thin layer over the library."""

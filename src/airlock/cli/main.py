@@ -1,0 +1,29 @@
+"""``airlock`` console script: one click group, one module per command family.
+
+Each command family lives in its own module and is attached here with one line. Output
+contract for scripts: machine-readable results go to stdout, everything else to stderr.
+"""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="airlock-gateway", prog_name="airlock")
+def cli() -> None:
+    """Airlock: a governed gateway between your organisation and large language models."""
+
+
+def _attach() -> None:
+    # one line per command family
+    pass
+
+
+_attach()
+
+
+def main() -> None:
+    cli()

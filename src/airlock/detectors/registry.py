@@ -1,0 +1,80 @@
+"""Detector registry: built-in detectors register exactly like third-party ones.
+
+A detector family is one module that calls :func:`register` with a name and a factory; a
+configuration names the families to enable. :func:`build_scanner` turns the configured names
+into one :class:`~airlock.detectors.base.Scanner` for the gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from airlock.detectors.base import Detector, Finding, ScanContext, Stage
+
+__all__ = ["DetectorSet", "available", "build_scanner", "register"]
+
+DetectorFactory = Callable[[Mapping[str, Any]], Detector]
+
+_REGISTRY: dict[str, DetectorFactory] = {}
+_EMPTY_CONTEXT = ScanContext()
+
+
+def register(name: str) -> Callable[[DetectorFactory], DetectorFactory]:
+    """Class or function decorator: ``@register("pii")`` makes ``pii`` configurable."""
+
+    def decorate(factory: DetectorFactory) -> DetectorFactory:
+        if name in _REGISTRY and _REGISTRY[name] is not factory:
+            raise ValueError(f"detector {name!r} is already registered")
+        _REGISTRY[name] = factory
+        return factory
+
+    return decorate
+
+
+def available() -> list[str]:
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def _load_builtins() -> None:
+    # Importing the package registers the built-in families.
+    import airlock.detectors.builtin  # noqa: F401
+
+
+class DetectorSet:
+    """Runs every configured detector and returns findings ordered by position."""
+
+    def __init__(self, detectors: Sequence[Detector]) -> None:
+        self.detectors = tuple(detectors)
+
+    @property
+    def empty(self) -> bool:
+        return not self.detectors
+
+    def scan(
+        self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None
+    ) -> list[Finding]:
+        if not text:
+            return []
+        ctx = context or _EMPTY_CONTEXT
+        findings: list[Finding] = []
+        for detector in self.detectors:
+            findings.extend(detector.detect(text, stage=stage, context=ctx))
+        findings.sort(key=lambda f: (f.start, -f.end, f.type))
+        return findings
+
+
+def build_scanner(names: Sequence[str], settings: Mapping[str, Mapping[str, Any]] | None = None) -> DetectorSet:
+    """Build the scanner for the named detector families (unknown names are an error)."""
+    _load_builtins()
+    settings = settings or {}
+    detectors: list[Detector] = []
+    for name in names:
+        try:
+            factory = _REGISTRY[name]
+        except KeyError:
+            known = ", ".join(sorted(_REGISTRY)) or "none"
+            raise ValueError(f"unknown detector {name!r}; registered detectors: {known}") from None
+        detectors.append(factory(settings.get(name, {})))
+    return DetectorSet(detectors)
