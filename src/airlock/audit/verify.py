@@ -8,8 +8,7 @@ import orjson
 
 from airlock.audit.chain import chain_hash
 from airlock.audit.signing import CheckpointVerifier
-from airlock.stores.base import Store
-from airlock.stores.sqlite import GENESIS_HASH
+from airlock.stores.base import GENESIS_HASH, Store
 
 __all__ = ["VerifyResult", "verify_chain"]
 

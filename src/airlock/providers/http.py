@@ -167,7 +167,7 @@ class _HttpxResponse:
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         try:
-            async for chunk in self._resp.aiter_raw():
+            async for chunk in self._resp.aiter_bytes():
                 yield chunk
         except httpx.TimeoutException:
             raise _timeout_error(self._timeouts, "read") from None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from airlock.errors import ConfigError
 from airlock.stores.base import (
+    GENESIS_HASH,
     AuditHasher,
     AuditRow,
     ChainHead,
@@ -15,7 +16,7 @@ from airlock.stores.base import (
     Store,
     StoreError,
 )
-from airlock.stores.sqlite import GENESIS_HASH, SQLiteStore
+from airlock.stores.sqlite import SQLiteStore
 
 __all__ = [
     "GENESIS_HASH",

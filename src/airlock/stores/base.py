@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 __all__ = [
+    "GENESIS_HASH",
     "AuditHasher",
     "AuditRow",
     "ChainHead",
@@ -21,6 +22,10 @@ __all__ = [
     "Store",
     "StoreError",
 ]
+
+
+#: ``prev_hash`` of the first record in a chain
+GENESIS_HASH = "0" * 64
 
 
 class StoreError(Exception):

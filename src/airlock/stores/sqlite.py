@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from airlock.stores.base import (
+    GENESIS_HASH,
     AuditHasher,
     AuditRow,
     ChainHead,
@@ -23,9 +24,8 @@ from airlock.stores.base import (
     StoreError,
 )
 
-__all__ = ["GENESIS_HASH", "SQLiteStore"]
+__all__ = ["SQLiteStore"]
 
-GENESIS_HASH = "0" * 64
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
