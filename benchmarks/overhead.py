@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import LoadResult, run_load  # noqa: E402
+from loadgen import LoadResult, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -52,7 +52,7 @@ def wait_http(url: str, timeout: float = 60.0, headers: dict[str, str] | None = 
     while time.time() < deadline:
         try:
             req = urllib.request.Request(url, headers=headers or {})
-            with urllib.request.urlopen(req, timeout=2) as r:  # noqa: S310 - 127.0.0.1 only
+            with urllib.request.urlopen(req, timeout=2) as r:
                 if r.status < 500:
                     return
         except Exception:
