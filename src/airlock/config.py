@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from airlock.errors import ConfigError
+from airlock.ledger.settings import LedgerSettings, TenantLedgerSettings
 
 __all__ = [
     "AzureSettings",
@@ -186,6 +187,7 @@ class TenantConfig(Strict):
     amendments: list[str] = Field([], description="contract amendments the tenant carries")
     models: list[str] = Field(["*"], description="deployment names or public names this tenant may use")
     limits: Limits = Field(Limits(), description="per-tenant rate limits")
+    ledger: TenantLedgerSettings = Field(TenantLedgerSettings(), description="cross-border ledger: filing, mode, FTZ")
 
     def may_use(self, deployment: DeploymentConfig) -> bool:
         allowed = self.models
@@ -224,6 +226,7 @@ class Config(Strict):
     detectors: DetectorSettings = Field(DetectorSettings(), description="what is scanned for")
     deployments: Annotated[list[DeploymentConfig], Field(min_length=1, description="upstream models")]
     tenants: list[TenantConfig] = Field([], description="organisations (or parts of one) that hold keys")
+    ledger: LedgerSettings = Field(LedgerSettings(), description="cross-border transfer ledger (docs/ledger.md)")
 
     @field_validator("deployments")
     @classmethod
