@@ -167,7 +167,7 @@ class LedgerStore:
         raise NotImplementedError
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Any]:  # pragma: no cover - overridden
+    def _transaction(self, write: bool = True) -> Iterator[Any]:  # pragma: no cover - overridden
         raise NotImplementedError
         yield
 
@@ -291,7 +291,7 @@ class LedgerStore:
             seen.update(s.identifiers)
         for attempt in range(_MAX_ATTEMPTS):
             try:
-                with self._transaction() as conn:
+                with self._transaction(write=bool(subjects or transfer.exempt)) as conn:
                     results = [self._record_period(conn, transfer, subjects, p, m) for p, m in transfer.periods]
                     if check is not None:
                         check(results)
@@ -423,14 +423,14 @@ class LedgerStore:
     # ------------------------------------------------------------------ reading
     def totals(self, tenant: str, period: int) -> Totals:
         try:
-            with self._transaction() as conn:
+            with self._transaction(write=False) as conn:
                 return self._totals(conn, tenant, period)
         except self._errors() as exc:
             raise self._wrap(exc, "ledger read failed") from None
 
     def flows(self, tenant: str, period: int) -> list[Flow]:
         try:
-            with self._transaction() as conn:
+            with self._transaction(write=False) as conn:
                 rows = self._all(
                     conn,
                     "SELECT month, deployment, jurisdiction, basis, requests, occurrences, new_persons, new_sensitive, "
@@ -445,7 +445,7 @@ class LedgerStore:
     def category_counts(self, tenant: str, period: int) -> dict[int, int]:
         """Persons per category bit (a person with several categories counts in each)."""
         try:
-            with self._transaction() as conn:
+            with self._transaction(write=False) as conn:
                 rows = self._all(
                     conn,
                     "SELECT categories, count(*) FROM ledger_subjects WHERE tenant = ? AND period = ? "
@@ -466,7 +466,7 @@ class LedgerStore:
     def periods(self) -> list[tuple[str, int]]:
         """Every (tenant, period) with data."""
         try:
-            with self._transaction() as conn:
+            with self._transaction(write=False) as conn:
                 rows = self._all(conn, "SELECT tenant, period FROM ledger_totals ORDER BY tenant, period")
         except self._errors() as exc:
             raise self._wrap(exc, "ledger read failed") from None
@@ -475,7 +475,7 @@ class LedgerStore:
     def person_count(self, tenant: str, period: int) -> tuple[int, int]:
         """Distinct persons and sensitive persons, counted from the person rows (for checks)."""
         try:
-            with self._transaction() as conn:
+            with self._transaction(write=False) as conn:
                 rows = self._all(
                     conn,
                     "SELECT count(*), coalesce(sum(sensitive), 0) FROM ledger_subjects "
@@ -566,9 +566,9 @@ class SQLiteLedgerStore(LedgerStore):
         return conn
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield conn
             conn.execute("COMMIT")
@@ -646,7 +646,7 @@ class PostgresLedgerStore(LedgerStore):
         return conn
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Any]:
+    def _transaction(self, write: bool = True) -> Iterator[Any]:
         conn = self._conn()
         try:
             with conn.transaction():
