@@ -32,6 +32,8 @@ from airlock.errors import (
     UpstreamTimeoutError,
 )
 from airlock.keys import Principal, authenticate, bearer_token
+from airlock.ledger.guard import guard_providers, prepare_transfer
+from airlock.ledger.service import Ledger
 from airlock.metrics import Metrics
 from airlock.policy import AllowAll, Policy, PolicyInput
 from airlock.providers import AiohttpClient, HttpClient, Provider, ProviderError, build_provider
@@ -121,6 +123,7 @@ class Gateway:
         limiter: RateLimiter | None = None,
         metrics: Metrics | None = None,
         data_dir: Path | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.config = config
         self.revision = config.revision
@@ -143,6 +146,12 @@ class Gateway:
         )
         self.tenants = {t.id: t for t in config.tenants}
         self._tasks: set[asyncio.Task[Any]] = set()
+        # cross-border ledger (issue 6): record before any call to a deployment abroad
+        self.ledger = ledger or Ledger.from_config(
+            config, data_dir=data_dir, metrics=self.metrics, audit=self.audit, store_url=store.url)
+        if self.ledger is not None:
+            self.providers = guard_providers(self.ledger, config, self.providers)
+            self.router = Router(config, self.providers)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -158,6 +167,8 @@ class Gateway:
         for provider in self.providers.values():
             await provider.aclose()
         await self.http.aclose()
+        if self.ledger is not None:
+            self.ledger.close()
         await asyncio.to_thread(self.audit.stop)
 
     def _spawn(self, coro: Any) -> None:
@@ -315,6 +326,8 @@ class Gateway:
                 rules=list(trace.rules),
                 code="no_eligible_deployment",
             )
+        if self.ledger is not None:
+            prepare_transfer(self.ledger, trace, tenant, extract_texts(body), findings, purpose=trace.purpose)
 
         if stream:
             return await self._start_stream(
@@ -532,8 +545,8 @@ class Gateway:
                 f"Rate limit exceeded for tenant '{tenant.id}' ({limit.limit}); retry after {retry}s.",
                 headers={"retry-after": str(retry)},
             )
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         if not self.scanner.empty:
-            inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
             ctx = ScanContext(tenant=tenant.id)
             findings = [
                 replace(f, path=f"input[{i}]")
@@ -543,6 +556,9 @@ class Gateway:
             ]
             trace.findings.extend(findings)
             candidates = self._decide(trace, tenant, findings, candidates)
+        if self.ledger is not None:
+            texts = [(f"input[{i}]", t) for i, t in enumerate(inputs) if isinstance(t, str)]
+            prepare_transfer(self.ledger, trace, tenant, texts, trace.findings, purpose=trace.purpose)
         t_up = time.perf_counter()
         try:
             dep, result = await self.router.embeddings(
