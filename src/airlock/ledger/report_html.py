@@ -208,7 +208,8 @@ def render_html(report: dict[str, Any]) -> str:
 {_table(["Category / 类别", "Persons / 人数"], cat_rows, {1})}
 <p class="note">A person with several categories counts once in each.</p>
 <h2>Destinations <small>境外接收方（部署）</small></h2>
-{_table(["Deployment / 部署", "Jurisdiction / 法域", "Requests / 请求数", "Identifiers counted / 计入标识",
+{_table(["Deployment / 部署", "Jurisdiction / 法域", "Requests with counted PI / 计入请求",
+         "Identifiers counted / 计入标识",
          "Identifiers exempt / 豁免标识", "New persons / 新增人数"], dest_rows, {2, 3, 4, 5})}
 <h2>Exemptions used <small>适用的豁免情形</small></h2>
 {_table(["Basis / 依据", "Rule / 规则", "Article / 条款", "Requests / 请求数", "Identifiers / 标识数"],
