@@ -100,10 +100,9 @@ def _finding_matches(m: FindingMatch, f: Finding, all_findings: Sequence[Finding
         return False
     if m.min_score is not None and f.score < m.min_score:
         return False
-    if m.with_type is not None:
-        if not any(g is not f and g.path == f.path and g.type in m.with_type for g in all_findings):
-            return False
-    return True
+    return m.with_type is None or any(
+        g is not f and g.path == f.path and g.type in m.with_type for g in all_findings
+    )
 
 
 def _tenant_matches(m: TenantMatch, t: TenantConfig) -> bool:
@@ -344,14 +343,19 @@ class PolicyEngine:
         plans = [self._plan(d, ctx, global_hits, per_dep[d.name], restrict) for d in request.deployments]
         fired = tuple(dict.fromkeys(h.rule for h in live))
         if request.deployments and not any(p.eligible for p in plans):
-            first_plan = plans[0]
-            hit = first_plan.block
-            assert hit is not None
-            dep = request.deployments[0]
-            rules = tuple(dict.fromkeys(r for p in plans for r in p.rules if p.block and r == p.block.rule))
+            # report the most telling reason: a deployment cleared for the level but refused for
+            # another reason (entitlement, route restriction) beats "not cleared"
+            order = sorted(
+                range(len(plans)),
+                key=lambda i: plans[i].block is not None and plans[i].block.code == "classification_exceeds_deployment",  # type: ignore[union-attr]
+            )
+            refusal = plans[order[0]].block
+            assert refusal is not None
+            dep = request.deployments[order[0]]
+            rules = tuple(dict.fromkeys(p.block.rule for p in plans if p.block is not None))
             return Decision(
-                action="block", rules=fired, revision=self.revision, code=hit.code, status=hit.status,
-                message=self._message(hit, ctx, dep, rules), plans=tuple(plans), shadow_rules=shadow,
+                action="block", rules=fired, revision=self.revision, code=refusal.code, status=refusal.status,
+                message=self._message(refusal, ctx, dep, rules), plans=tuple(plans), shadow_rules=shadow,
                 alerts=every_alert, label=label, level=level_name, hits=tuple(all_hits),
             )
         return Decision(
