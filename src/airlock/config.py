@@ -219,6 +219,14 @@ class StoreSettings(Strict):
     url: str | None = Field(None, description="sqlite:///path or postgresql://…; default: SQLite in the data dir")
 
 
+class RateLimitSettings(Strict):
+    backend: Literal["memory", "redis"] = Field(
+        "memory", description="memory: exact within one process; redis: shared by all replicas"
+    )
+    redis_url_env: str = Field("AIRLOCK_REDIS_URL", description="environment variable holding the Redis URL")
+    key_prefix: str = Field("airlock:rl", description="prefix of the Redis keys")
+
+
 class DetectorSettings(Strict):
     enabled: list[str] = Field([], description="detector families to run, by registered name")
     settings: dict[str, dict[str, Any]] = Field({}, description="per-detector settings, keyed by detector name")
@@ -228,6 +236,7 @@ class Config(Strict):
     server: ServerSettings = Field(ServerSettings(), description="HTTP server")
     store: StoreSettings = Field(StoreSettings(), description="where keys and the audit log live")
     audit: AuditSettings = Field(AuditSettings(), description="decision log")
+    ratelimit: RateLimitSettings = Field(RateLimitSettings(), description="where rate-limit counters live")
     detectors: DetectorSettings = Field(DetectorSettings(), description="what is scanned for")
     policy: PolicySettings = Field(PolicySettings(), description="rules, packs, classification, streaming, labels")
     deployments: Annotated[list[DeploymentConfig], Field(min_length=1, description="upstream models")]

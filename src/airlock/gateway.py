@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from airlock.detectors import ScanContext, Scanner, Stage, build_scanner
 from airlock.detectors.base import Finding
 from airlock.errors import (
     AirlockError,
+    ConfigError,
     InvalidRequestError,
     ModelNotFoundError,
     PermissionDeniedError,
@@ -113,6 +115,18 @@ def _choice_text(choice: Mapping[str, Any]) -> str | None:
     return content if isinstance(content, str) else None
 
 
+def _limiter(config: Config) -> RateLimiter:
+    settings = config.ratelimit
+    if settings.backend == "memory":
+        return InProcessRateLimiter()
+    url = os.environ.get(settings.redis_url_env)
+    if not url:
+        raise ConfigError(f"ratelimit.backend is redis but {settings.redis_url_env} is not set")
+    from airlock.ratelimit_redis import RedisRateLimiter
+
+    return RedisRateLimiter(url, prefix=settings.key_prefix)
+
+
 class Gateway:
     def __init__(
         self,
@@ -149,7 +163,7 @@ class Gateway:
         self.policy: Policy = policy
         self.transformer = transformer
         self.ledger = ledger
-        self.limiter: RateLimiter = limiter or InProcessRateLimiter()
+        self.limiter: RateLimiter = limiter or _limiter(config)
         self.metrics = metrics or Metrics()
         self.audit = AuditWriter(
             store,
@@ -174,6 +188,7 @@ class Gateway:
         for provider in self.providers.values():
             await provider.aclose()
         await self.http.aclose()
+        await self.limiter.aclose()
         await asyncio.to_thread(self.audit.stop)
 
     def _spawn(self, coro: Any) -> None:
@@ -353,7 +368,7 @@ class Gateway:
         self._note_decision(trace, decision, Stage.PROMPT)
         label_decision = self.policy.decide(PolicyInput(
             stage=Stage.COMPLETION, tenant=tenant, findings=(), deployments=candidates[:1], purpose=purpose,
-        )) if self._engine is not None else None
+        )) if self._engine is not None and self._engine.labels else None
         ex = Exchange(
             trace=trace, tenant=tenant, body=body, model=model, texts=texts, findings=findings,
             decision=decision, purpose=purpose,
@@ -416,7 +431,7 @@ class Gateway:
         candidates = self._candidates(tenant, model)
 
         estimated = _estimate_tokens(body, trace.request_bytes)
-        limit = self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, estimated)
+        limit = await self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, estimated)
         if not limit.allowed:
             retry = max(1, int(limit.retry_after + 0.999))
             raise RateLimitedError(
@@ -450,7 +465,7 @@ class Gateway:
         usage = out.get("usage")
         if isinstance(usage, dict):
             trace.usage = {k: int(v) for k, v in usage.items() if isinstance(v, int)}
-            self._settle(tenant, trace, estimated)
+            await self._settle(tenant, trace, estimated)
         await self.finish(trace)
         return ChatResponse(out, out_headers)
 
@@ -523,11 +538,11 @@ class Gateway:
         if trace.upstream_ms and trace.attempts:
             self.metrics.upstream_latency.labels(trace.attempts[-1].deployment).observe(trace.upstream_ms / 1000.0)
 
-    def _settle(self, tenant: TenantConfig, trace: Trace, estimated: int) -> None:
+    async def _settle(self, tenant: TenantConfig, trace: Trace, estimated: int) -> None:
         if not trace.usage:
             return
         used = trace.usage.get("total_tokens", 0)
-        self.limiter.settle(tenant.id, tenant.limits.tpm, used - estimated)
+        await self.limiter.settle(tenant.id, tenant.limits.tpm, used - estimated)
         self.metrics.tokens.labels(tenant.id, "prompt").inc(trace.usage.get("prompt_tokens", 0))
         self.metrics.tokens.labels(tenant.id, "completion").inc(trace.usage.get("completion_tokens", 0))
 
@@ -577,7 +592,7 @@ class Gateway:
             raise InvalidRequestError(
                 f"The model '{model[:200]}' does not serve embeddings.", param="model", code="unsupported_model"
             )
-        limit = self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, trace.request_bytes // 4)
+        limit = await self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, trace.request_bytes // 4)
         if not limit.allowed:
             retry = max(1, int(limit.retry_after + 0.999))
             raise RateLimitedError(

@@ -215,7 +215,7 @@ class StreamRelay:
             state.closed = True
         return out
 
-    def _account(self) -> None:
+    async def _account(self) -> None:
         trace = self.trace
         for state in self.choices.values():
             if state.guard is not None:
@@ -237,7 +237,7 @@ class StreamRelay:
             trace.extra["usage_estimated"] = True
             if self.include_usage:
                 self.usage_chunk = self._envelope(usage=trace.usage)
-        self.gw._settle(self.ex.tenant, trace, self.estimated)
+        await self.gw._settle(self.ex.tenant, trace, self.estimated)
 
     def _trailer(self) -> list[bytes]:
         out = []
@@ -282,7 +282,7 @@ class StreamRelay:
             trace.upstream_ms = (time.perf_counter() - self.t_up) * 1000.0
             for extra in self._close_choices():
                 yield extra
-            self._account()
+            await self._account()
             for extra in self._trailer():
                 yield extra
             completed = True

@@ -157,6 +157,8 @@ class PolicyEngine:
     def __init__(self, settings: PolicySettings, config: Config | None = None, base_dir: str | None = None) -> None:
         self.settings = settings
         self.rules: list[Rule] = load_rules(settings, base_dir)
+        #: a completion-stage label rule exists (otherwise the gateway skips that decision)
+        self.labels = any(r.then == "label" and "completion" in r.stages for r in self.rules)
         self.lattice = build_lattice(settings)
         self._deployment_levels: dict[str, Level] = {}
         self._tenant_levels: dict[str, tuple[Level, Level | None]] = {}
