@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from airlock.errors import ConfigError
+from airlock.vault.settings import VaultSettings
 
 __all__ = [
     "AzureSettings",
@@ -224,6 +225,9 @@ class Config(Strict):
     detectors: DetectorSettings = Field(DetectorSettings(), description="what is scanned for")
     deployments: Annotated[list[DeploymentConfig], Field(min_length=1, description="upstream models")]
     tenants: list[TenantConfig] = Field([], description="organisations (or parts of one) that hold keys")
+    vault: VaultSettings = Field(
+        VaultSettings(), description="pseudonym vault: key, expiry, placeholder and redaction formats"
+    )
 
     @field_validator("deployments")
     @classmethod

@@ -11,8 +11,8 @@ reformat what they are given. :meth:`PlaceholderFormat.pattern` matches, and not
 * each delimiter or separator character, or its full-width form, or a bracket of the same
   family (``<`` ≡ ``＜`` ≡ ``〈`` ≡ ``《`` ≡ ``‹`` ≡ ``⟨``; ``[`` ≡ ``［`` ≡ ``【`` ≡ ``〔``; ``{`` ≡ ``｛``;
   ``(`` ≡ ``（``);
-* the connectors ``_ - ‐ ‑ － ＿`` and a space are interchangeable, inside the type name and in the
-  separator (``<CN-RESIDENT-ID-1>``, ``<PERSON 1>``);
+* the connectors ``_ - ‐ ‑ － ＿`` are interchangeable inside the type name and in the
+  separator, where a space is also accepted (``<CN-RESIDENT-ID-1>``, ``<PERSON 1>``);
 * up to two spaces (space, tab, no-break or ideographic space) inside the delimiters
   (``< PERSON_1 >``); never a line break;
 * the type name in any letter case (``<person_1>``), ASCII letters and digits, at most 48
@@ -43,7 +43,9 @@ DEFAULT_FORMAT = "<{type}_{n}>"
 MAX_TYPE_LENGTH = 48
 MAX_NUMBER = 999_999
 
-_CONNECTORS = "_-‐‑－＿ "
+#: interchangeable inside a type name; the separator also accepts a space
+_CONNECTORS = "_-‐‑－＿"
+_SEP_CONNECTORS = _CONNECTORS + " "
 _CONN = "[" + re.escape(_CONNECTORS) + "]"
 _WS_CHARS = " \t\u00a0\u3000"
 _WS = "[" + re.escape(_WS_CHARS) + "]"
@@ -67,8 +69,8 @@ _FAMILIES = (
 
 def _equivalents(ch: str) -> str:
     """Characters accepted in place of delimiter character ``ch``."""
-    if ch in _CONNECTORS:
-        return _CONNECTORS
+    if ch in _SEP_CONNECTORS:
+        return _SEP_CONNECTORS
     for family in _FAMILIES:
         if ch in family:
             return family
@@ -85,7 +87,7 @@ def _cls(ch: str) -> str:
 def canonical_type(raw: str) -> str:
     """``cn-resident id`` → ``CN_RESIDENT_ID``: upper case, every connector an underscore."""
     out = raw.upper()
-    for c in _CONNECTORS:
+    for c in _SEP_CONNECTORS:
         if c != "_":
             out = out.replace(c, "_")
     return out

@@ -127,7 +127,10 @@ class PseudonymMap:
         """Keys placed into this request's texts."""
         return frozenset(self._used)
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """Pseudonyms known in the scope (stored and new). Deliberately not ``__len__``: an
+        empty map must not be falsy."""
         return len(self._by_key)
 
     def __repr__(self) -> str:  # never the originals
