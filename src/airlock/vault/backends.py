@@ -213,16 +213,18 @@ class PostgresVaultBackend:
             return conn
         try:
             conn = self._psycopg.connect(self._dsn, autocommit=True, connect_timeout=5)
-            if self.schema:
-                if not self._ready:
-                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-                conn.execute(f'SET search_path TO "{self.schema}"')
             if not self._ready:
+                # one creator at a time: concurrent CREATE ... IF NOT EXISTS can still collide
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(hashtext('airlock-vault-schema'))")
+                    if self.schema:
+                        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                        conn.execute(f'SET search_path TO "{self.schema}"')
                     for stmt in _PG_SCHEMA.split(";"):
                         conn.execute(stmt)
                 self._ready = True
+            if self.schema:
+                conn.execute(f'SET search_path TO "{self.schema}"')
         except self._psycopg.Error as exc:
             raise VaultUnavailableError(f"cannot connect to the vault database: {type(exc).__name__}") from None
         self._local.conn = conn
