@@ -3,6 +3,11 @@
 The policy may pseudonymise some types and redact others in the same request; doing both
 in one pass keeps every span relative to the original text and resolves overlaps between
 them (see :mod:`airlock.transform.spans`).
+
+Tool-call arguments (paths ending in ``.arguments``) are JSON documents, and detectors report
+spans into the JSON text. A value found there is stored JSON-decoded (``a\\"b`` → ``a"b``), so
+it reads the same wherever it is restored: as plain text in ``content``, re-escaped in
+arguments.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from airlock.detectors.base import Finding
 from airlock.transform.pseudonymise import PseudonymMap
@@ -68,6 +75,16 @@ class Transformed:
         }
 
 
+def _json_value(path: str, raw: str) -> str:
+    if "\\" not in raw or not path.endswith(".arguments"):
+        return raw
+    try:
+        decoded = orjson.loads(f'"{raw}"')
+    except orjson.JSONDecodeError:
+        return raw
+    return decoded if isinstance(decoded, str) else raw
+
+
 def transform(
     texts: Sequence[tuple[str, str]],
     findings: Iterable[Finding],
@@ -102,7 +119,7 @@ def transform(
                 done.append(Replacement(span.path, span.start, span.end, span.type, span.action, span.rule))
                 return marker.render(span.type)
             assert pseudonyms is not None
-            p = pseudonyms.assign(span.type, value)
+            p = pseudonyms.assign(span.type, _json_value(span.path, value))
             done.append(
                 Replacement(span.path, span.start, span.end, span.type, span.action, span.rule, p.token)
             )
