@@ -5,3 +5,5 @@ Each family lives in its own module and registers itself with
 """
 
 from __future__ import annotations
+
+import airlock.detectors.custom_terms  # noqa: F401
