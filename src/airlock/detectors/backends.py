@@ -24,6 +24,10 @@ _LOOKAHEAD = 16
 _WORD = re.compile(r"\w", re.ASCII)
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 _UNICODE_ESCAPE = re.compile(r"(?<!\\)\\u([0-9a-fA-F]{4})")
+_BOUNDED_REPEAT = re.compile(r"(?<!\\)\{([0-9]+),([0-9]+)\}")
+# bounded repeats at least this long are opened up ({m,n} -> {m,}) for hyperscan: the
+# prefilter stays a superset, compiles ~6x faster and scans faster; ``re`` applies the bound
+_RELAX_REPEATS_FROM = 16
 
 Candidate = tuple[int, int, int, "re.Match[str] | None"]
 
@@ -118,7 +122,11 @@ class PythonBackend:
 def _hs_expression(entry: BackendEntry) -> bytes:
     if entry.literal is not None:
         return re.escape(entry.literal).encode("utf-8")
-    return _UNICODE_ESCAPE.sub(r"\\x{\1}", entry.source).encode("utf-8")
+    expr = _UNICODE_ESCAPE.sub(r"\\x{\1}", entry.source)
+    expr = _BOUNDED_REPEAT.sub(
+        lambda m: f"{{{m.group(1)},}}" if int(m.group(2)) >= _RELAX_REPEATS_FROM else m.group(0), expr
+    )
+    return expr.encode("utf-8")
 
 
 class HyperscanBackend:

@@ -82,7 +82,9 @@ def _phonenumbers() -> object:
 def contact_patterns(
     today: Callable[[], dt.date], phone_regions: Sequence[str]
 ) -> list[tuple[Pattern, tuple[str, ...]]]:
-    regions = tuple(phone_regions)
+    # numbers written without a country code: PRC numbers have their own patterns, so try
+    # the other regions (a PRC parse would claim "(415) 555-2671" as a Dandong landline)
+    regions = tuple(r for r in phone_regions if r != "CN")
 
     def email(c: Candidate) -> Iterator[Finding]:
         if re.search(r"://[^\s/@]*:$", c.before(80)):

@@ -66,7 +66,7 @@ class PiiSettings(_Strict):
     types: list[str] | None = Field(None, description="only these entity types (default: all)")
     exclude: list[str] = Field([], description="entity types to leave out")
     phone_regions: list[str] = Field(
-        ["CN", "US", "GB", "HK", "TW", "SG", "DE", "FR", "JP"],
+        ["US", "GB", "HK", "TW", "SG", "DE", "FR", "JP"],
         description="regions tried for international numbers written without +country code",
     )
     min_score: float = Field(0.0, ge=0.0, le=1.0, description="drop findings scored below this")
