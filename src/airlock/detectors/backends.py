@@ -11,8 +11,11 @@ Aho-Corasick (``pyahocorasick``) or ``str.find``.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import threading
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -153,26 +156,24 @@ class HyperscanBackend:
             flags.append(f)
         # patterns hyperscan rejects even in prefilter mode run through ``re`` on the whole text
         self._leftover: list[int] = []
-        good = self._compile_ok(ids, expressions, flags)
         self._db: Any = None
-        if good:
-            db = hyperscan.Database()
-            db.compile(
-                expressions=[expressions[k] for k in good],
-                ids=[ids[k] for k in good],
-                elements=len(good),
-                flags=[flags[k] for k in good],
-            )
-            self._db = db
         self._local = threading.local()
+        if not ids:
+            return
+        try:
+            self._db = _cached_database(expressions, ids, flags)
+            return
+        except hyperscan.error:
+            pass
+        good = self._compile_ok(ids, expressions, flags)
+        if good:
+            self._db = _cached_database(
+                [expressions[k] for k in good], [ids[k] for k in good], [flags[k] for k in good]
+            )
 
     def _compile_ok(self, ids: list[int], expressions: list[bytes], flags: list[int]) -> list[int]:
+        """Indexes of the expressions hyperscan accepts; the others go to ``_leftover``."""
         hs = self._hs
-        try:
-            hs.Database().compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
-            return list(range(len(ids)))
-        except hs.error:
-            pass
         good: list[int] = []
         for k in range(len(ids)):
             try:
@@ -255,6 +256,46 @@ class HyperscanBackend:
                     if m.start() >= last_end or m.start() == m.end():
                         last_end = m.end()
                         yield pid, m.start(), m.end(), m
+
+
+def _cache_dir() -> Path | None:
+    configured = os.environ.get("AIRLOCK_CACHE_DIR")
+    if configured == "":
+        return None
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "airlock"
+
+
+def _cached_database(expressions: list[bytes], ids: list[int], flags: list[int]) -> Any:
+    """Compile, or load a database serialised by an earlier compile of the same patterns.
+
+    Compiling the full default set takes about a second; loading it takes milliseconds. The
+    cache key covers the expressions, ids, flags and the hyperscan version; any cache error
+    falls back to compiling (``AIRLOCK_CACHE_DIR=""`` turns the cache off).
+    """
+    import hyperscan
+
+    digest = hashlib.sha256(repr((hyperscan.__version__, expressions, ids, flags)).encode()).hexdigest()[:32]
+    folder = _cache_dir()
+    path = folder / f"hs-{digest}.db" if folder else None
+    if path is not None and path.is_file():
+        try:
+            return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+        except Exception:  # noqa: S110 - a stale or corrupt cache entry is recompiled below
+            pass
+    db = hyperscan.Database()
+    db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(hyperscan.dumpb(db))
+            tmp.replace(path)
+        except OSError:
+            pass
+    return db
 
 
 def available_backends() -> list[str]:
