@@ -130,7 +130,7 @@ def _build(config: str | None, detectors: str | None, backend: str | None) -> Sc
     show_default=True,
     help="invalid UTF-8: stop with the line number, or replace bad bytes with U+FFFD",
 )
-def scan(
+def scan(  # noqa: PLR0917 - click passes every option as an argument
     text: str | None,
     file_: str | None,
     jsonl: str | None,

@@ -15,9 +15,9 @@ import hashlib
 import os
 import re
 import threading
-from pathlib import Path
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 __all__ = ["Backend", "BackendEntry", "available_backends", "make_backend"]
@@ -277,7 +277,9 @@ def _cached_database(expressions: list[bytes], ids: list[int], flags: list[int])
     """
     import hyperscan
 
-    digest = hashlib.sha256(repr((hyperscan.__version__, expressions, ids, flags)).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(
+        repr((getattr(hyperscan, "__version__", ""), expressions, ids, flags)).encode()
+    ).hexdigest()[:32]
     folder = _cache_dir()
     path = folder / f"hs-{digest}.db" if folder else None
     if path is not None and path.is_file():
