@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the template tables read best one template per line
 """Reproducible labelled PII corpus (Chinese + English) for the detector benchmarks.
 
 Values come from Faker (``zh_CN``, ``en_US``, ``en_GB``/``de_DE`` for IBANs) where it has a
@@ -125,8 +126,15 @@ class Generator:
                 return num
 
     def intl_phone(self) -> str:
-        return self.rng.choice(["+44 20 7946 0", "+49 30 901820", "+81 3-1234-", "+33 1 42 68 53 "]) + str(
-            self.rng.randint(10, 99)
+        n = self.rng.randint
+        return self.rng.choice(
+            [
+                f"+44 20 7946 {n(1000, 9999)}",
+                f"+49 30 {n(1000000, 9999999)}",
+                f"+81 3-{n(1000, 9999)}-{n(1000, 9999)}",
+                f"+33 1 {n(10, 99)} {n(10, 99)} {n(10, 99)} {n(10, 99)}",
+                f"+65 {n(6000, 6999)} {n(1000, 9999)}",
+            ]
         )
 
     def ssn(self) -> str:
@@ -146,13 +154,21 @@ class Generator:
         return str(self.en.ipv4_public() if self.rng.random() < 0.7 else self.en.ipv6())
 
     def plate(self) -> str:
-        return str(self.zh.license_plate()).replace("-", "")
+        # Faker also emits the letters I and O, which PRC plates never use
+        while True:
+            plate = str(self.zh.license_plate()).replace("-", "")
+            if "I" not in plate and "O" not in plate:
+                return plate
 
     def dob(self, lang: str) -> str:
         d = self.en.date_of_birth(minimum_age=1, maximum_age=90)
         if lang == "zh":
-            return self.rng.choice([f"{d.year}年{d.month}月{d.day}日", d.isoformat(), f"{d.year}/{d.month:02d}/{d.day:02d}"])
-        return self.rng.choice([d.strftime("%B %-d, %Y"), d.strftime("%m/%d/%Y"), d.isoformat(), d.strftime("%-d %B %Y")])
+            return self.rng.choice(
+                [f"{d.year}年{d.month}月{d.day}日", d.isoformat(), f"{d.year}/{d.month:02d}/{d.day:02d}"]
+            )
+        return self.rng.choice(
+            [d.strftime("%B %-d, %Y"), d.strftime("%m/%d/%Y"), d.isoformat(), d.strftime("%-d %B %Y")]
+        )
 
     def geo(self) -> str:
         lat = self.rng.uniform(-60, 70)

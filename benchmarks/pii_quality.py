@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import run_presidio, shared_data, write_result  # noqa: E402
-from corpus import generate  # noqa: E402
+from _common import run_presidio, shared_data, write_result
+from corpus import generate
 
-from airlock.detectors import build_scanner  # noqa: E402
+from airlock.detectors import build_scanner
 
 Span = tuple[int, int, str]
 
@@ -103,7 +103,9 @@ def evaluate(samples: Iterable[tuple[str, list[Span], list[Span]]], types: set[s
 # ---------------------------------------------------------------------- NER sets
 
 
-def _bio_sentences(path: Path, sep: str | None, person: set[str], address: set[str]) -> Iterator[tuple[str, list[Span]]]:
+def _bio_sentences(
+    path: Path, sep: str | None, person: set[str], address: set[str]
+) -> Iterator[tuple[str, list[Span]]]:
     chars: list[str] = []
     tags: list[str] = []
 
@@ -196,8 +198,8 @@ def prose(root: Path) -> dict[str, list[str]]:
     seeds = root / "toxigen_seed_statements"
     if seeds.exists():
         for path in sorted(seeds.glob("*.txt")) + sorted(seeds.glob("*.jsonl")) + sorted(seeds.glob("*.csv")):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                line = line.strip().strip('"')
+            for raw in path.read_text(encoding="utf-8").splitlines():
+                line = raw.strip().strip('"')
                 if 20 < len(line) < 400:
                     en.append(line)
     if en:
@@ -216,7 +218,9 @@ def table(title: str, rows: dict[str, dict[str, float | int]], other: dict[str, 
     print(head)
     for t in sorted(rows):
         r = rows[t]
-        line = f"{t:<24}{r['support']:>8}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}{r['overlap_f1']:>7.3f}"
+        line = (
+            f"{t:<24}{r['support']:>8}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}{r['overlap_f1']:>7.3f}"
+        )
         if other is not None:
             o = other.get(t)
             line += (
@@ -262,7 +266,9 @@ def main() -> None:
         rows = []
         for s in en_samples:
             pred = [
-                (f["start"], f["end"], PRESIDIO_MAP[f["type"]]) for f in res[s.id]["findings"] if f["type"] in PRESIDIO_MAP
+                (f["start"], f["end"], PRESIDIO_MAP[f["type"]])
+                for f in res[s.id]["findings"]
+                if f["type"] in PRESIDIO_MAP
             ]
             rows.append((s.text, s.spans, pred))
         en_types = {t for s in en_samples for _, _, t in s.spans}
@@ -299,7 +305,10 @@ def main() -> None:
     print("\nFalse findings in prose without personal data")
     for lang, r in fp.items():
         extra = f"   Presidio: {presidio_fp:.1f}/100 KB" if lang == "en" and presidio_fp is not None else ""
-        print(f"  {lang}: {r['false_findings']} in {r['bytes'] / 1000:.0f} KB = {r['per_100kb']:.2f} per 100 KB {r['by_type']}{extra}")
+        print(
+            f"  {lang}: {r['false_findings']} in {r['bytes'] / 1000:.0f} KB = {r['per_100kb']:.2f} per 100 KB"
+            f" {r['by_type']}{extra}"
+        )
 
     path = write_result(
         "pii_quality",

@@ -93,14 +93,14 @@ SENSITIVE_TERMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # personal anchors: a person the attribute belongs to
 _ANCHOR_ZH = (
-    r"我|你|您|他|她|本人|患者|病人|病患|孩子|儿子|女儿|父亲|母亲|爸爸|妈妈|丈夫|妻子|老公|老婆|爷爷|奶奶|"
-    r"外公|外婆|哥哥|姐姐|弟弟|妹妹|员工|客户|同事|先生|女士|学生|家属|当事人|用户|其|该人|此人|"
+    r"我|您|他|她|本人|患者|病人|病患|儿子|女儿|父亲|母亲|爸爸|妈妈|丈夫|妻子|老公|老婆|爷爷|奶奶|"
+    r"外公|外婆|哥哥|姐姐|弟弟|妹妹|员工|客户|同事|先生|女士|家属|当事人|该人|此人|"
     r"姓名|病史[:：]|诊断[:：]"
 )
 _ANCHOR_EN = (
-    r"\b(?:i|i'm|i've|me|my|mine|you|your|he|she|his|her|him|they|their|patient|client|employee|customer|"
+    r"\b(?:i|i'm|i've|me|my|mine|he|she|his|her|him|patient|client|employee|customer|"
     r"son|daughter|father|mother|dad|mom|mum|husband|wife|wife's|husband's|brother|sister|grandfather|"
-    r"grandmother|child|kid|friend|colleague|mr|mrs|ms|dr|diagnosis|name)\b"
+    r"grandmother|mr|mrs|ms|dr|diagnosis|name)\b"
 )
 _ANCHOR = re.compile(f"{_ANCHOR_ZH}|{_ANCHOR_EN}", re.IGNORECASE)
 _WINDOW_BEFORE = 40
