@@ -129,7 +129,55 @@ def _hs_expression(entry: BackendEntry) -> bytes:
     expr = _BOUNDED_REPEAT.sub(
         lambda m: f"{{{m.group(1)},}}" if int(m.group(2)) >= _RELAX_REPEATS_FROM else m.group(0), expr
     )
+    expr = "|".join(_consume_trailing_lookahead(branch) for branch in _top_level_branches(expr))
     return expr.encode("utf-8")
+
+
+_TRAILING_LOOKAHEAD = re.compile(r"\(\?!\[(?P<cls>(?:\\.|[^\]\\])+)\]\)$")
+
+
+def _consume_trailing_lookahead(branch: str) -> str:
+    """``X(?![0-9])`` -> ``X(?:[^0-9]|$)`` for hyperscan.
+
+    Prefilter mode drops look-arounds, so a pattern ending in a repeat would report a match
+    end after every character of a digit run; consuming one non-matching character (or the
+    end) makes it report once per candidate. Still a superset: ``re`` checks the real thing.
+    """
+    m = _TRAILING_LOOKAHEAD.search(branch)
+    if m is None or m.group("cls").startswith("^"):
+        return branch
+    return branch[: m.start()] + f"(?:[^{m.group('cls')}]|$)"
+
+
+def _top_level_branches(expr: str) -> list[str]:
+    """Split ``expr`` on ``|`` outside groups and character classes."""
+    out: list[str] = []
+    depth = 0
+    in_class = False
+    start = 0
+    i = 0
+    while i < len(expr):
+        ch = expr[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if expr[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(expr[start:i])
+            start = i + 1
+        i += 1
+    out.append(expr[start:])
+    return out
 
 
 class HyperscanBackend:

@@ -135,10 +135,9 @@ def id_patterns(today: Callable[[], dt.date]) -> list[tuple[Pattern, tuple[str, 
         cn_format = (num[0] == "E" and len(num) == 9) or (num[0] in "GDSP" and len(num) == 9 and num[1:].isdigit())
         keyword = c.text[: s - c.start].lower()
         e_passport = num[0] == "E" and num[1].isalpha() and len(num) == 9  # PRC e-passport: E + letter + 7 digits
-        cn = (
-            e_passport
-            or (cn_format
-            and ("护照" in keyword or re.search(r"(?:chinese|china|prc)\W*$", c.before(16).lower()) is not None))
+        cn = e_passport or (
+            cn_format
+            and ("护照" in keyword or re.search(r"(?:chinese|china|prc)\W*$", c.before(16).lower()) is not None)
         )
         yield c.finding(
             "CN_PASSPORT" if cn else "PASSPORT",
