@@ -150,7 +150,8 @@ def main() -> None:
         )
     if presidio:
         print(
-            f"{'presidio (en_core_web_sm)':<22}{presidio['mb_per_s']:>9}{presidio['p50_ms']:>12}{presidio['p99_ms']:>12}"
+            f"{'presidio (en_core_web_sm)':<22}{presidio['mb_per_s']:>9}"
+            f"{presidio['p50_ms']:>12}{presidio['p99_ms']:>12}"
         )
         best = max(float(r["mb_per_s"]) for r in rows)
         print(f"\nAirlock / Presidio throughput: {best / float(presidio['mb_per_s']):,.0f}x")

@@ -259,7 +259,6 @@ def _zh_labelled(c: Candidate) -> Iterator[Finding]:
 
 def name_patterns() -> list[tuple[Pattern, tuple[str, ...]]]:
     surnames = "|".join(ZH_COMPOUND_SURNAMES) + f"|[{ZH_SURNAMES}]"
-    given = f"[{_ZH_GIVEN}{ZH_SURNAMES}]"
     cap = r"[A-Z][a-z]{1,15}(?:-[A-Z][a-z]{1,15})?"
     return [
         (
