@@ -86,12 +86,25 @@ def _phonenumbers() -> object:
     return phonenumbers
 
 
+def _warm_phonenumbers(regions: Sequence[str]) -> None:
+    """Load libphonenumber's per-region metadata now rather than inside the first request."""
+    pn: object = _phonenumbers()
+    for region in (*regions, "CN"):
+        try:
+            num = pn.parse("+1 201 555 0123", region)  # type: ignore[attr-defined]
+            pn.is_valid_number(num)  # type: ignore[attr-defined]
+            pn.parse("020 7946 0000", region)  # type: ignore[attr-defined]
+        except Exception:  # noqa: S112 - warming only
+            continue
+
+
 def contact_patterns(
     today: Callable[[], dt.date], phone_regions: Sequence[str]
 ) -> list[tuple[Pattern, tuple[str, ...]]]:
     # numbers written without a country code: PRC numbers have their own patterns, so try
     # the other regions (a PRC parse would claim "(415) 555-2671" as a Dandong landline)
     regions = tuple(r for r in phone_regions if r != "CN")
+    _warm_phonenumbers(regions)
 
     def email(c: Candidate) -> Iterator[Finding]:
         if re.search(r"://[^\s/@]*:$", c.before(80)):
