@@ -128,7 +128,7 @@ def main() -> None:
     sparse = messages(int(args.mb * 1e6), args.seed, per_message=1, rate=0.1)
     try:
         rows.append(bench_engine("hyperscan", sparse, whole=False, label=" (sparse)"))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         print(f"hyperscan backend unavailable: {exc}", file=sys.stderr)
     n_py = max(1, int(len(msgs) * args.python_mb / args.mb))
     rows.append(bench_engine("python", msgs[:n_py], whole=False))
