@@ -157,17 +157,13 @@ class DeploymentConfig(Strict):
         if self.api_key_env:
             value = os.environ.get(self.api_key_env)
             if not value:
-                raise ConfigError(
-                    f"deployment {self.name!r}: environment variable {self.api_key_env} is not set"
-                )
+                raise ConfigError(f"deployment {self.name!r}: environment variable {self.api_key_env} is not set")
             return value
         if self.api_key_file:
             try:
                 return Path(self.api_key_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(
-                    f"deployment {self.name!r}: cannot read api_key_file: {exc.strerror}"
-                ) from None
+                raise ConfigError(f"deployment {self.name!r}: cannot read api_key_file: {exc.strerror}") from None
         return None
 
 

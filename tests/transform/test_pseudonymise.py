@@ -12,7 +12,7 @@ from airlock.transform import (
     PseudonymMap,
     RedactionFormat,
     pseudonymise,
-    redact,
+    redact_texts,
     transform,
 )
 from tests.transform.conftest import findings_for
@@ -174,7 +174,7 @@ def test_redaction_and_pseudonymisation_in_one_pass() -> None:
 )
 def test_redact_formats(template: str, expected: str) -> None:
     texts = [("m0", "Alice Smith wrote")]
-    assert redact(texts, findings_for(texts, VALUES), types=["PERSON"], fmt=RedactionFormat(template)) == [
+    assert redact_texts(texts, findings_for(texts, VALUES), types=["PERSON"], fmt=RedactionFormat(template)) == [
         ("m0", expected)
     ]
 

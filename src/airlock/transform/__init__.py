@@ -1,7 +1,6 @@
-"""Operators driven by detector spans: reversible pseudonymisation, irreversible redaction,
-and restoring originals in completions (whole or streamed).
-
-Detectors *find*; these modules *change*. See docs/pseudonymisation.md.
+"""Operators that change text, driven by detector findings (detectors never rewrite):
+reversible pseudonymisation, irreversible redaction, and restoring originals in completions
+(whole or streamed). See docs/pseudonymisation.md.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from airlock.transform.apply import Replacement, Transformed, transform
 from airlock.transform.body import parse_path, with_texts
 from airlock.transform.placeholders import DEFAULT_FORMAT, PlaceholderFormat, canonical_type, token
 from airlock.transform.pseudonymise import Pseudonym, PseudonymMap, RestoreFrom, pseudonymise
-from airlock.transform.redact import DEFAULT_REDACTION, RedactionFormat, redact
+from airlock.transform.redact import DEFAULT_REDACTION, RedactionFormat, RedactStyle, merge_spans, redact, redact_texts
 from airlock.transform.response import ChunkRestorer, restore_completion
 from airlock.transform.restore import Restorer, StreamRestorer
 from airlock.transform.spans import Action, Span, TransformError, select_spans
@@ -24,6 +23,7 @@ __all__ = [
     "PlaceholderFormat",
     "Pseudonym",
     "PseudonymMap",
+    "RedactStyle",
     "RedactionFormat",
     "Replacement",
     "RestoreFrom",
@@ -33,10 +33,12 @@ __all__ = [
     "TransformError",
     "Transformed",
     "canonical_type",
+    "merge_spans",
     "normalise_value",
     "parse_path",
     "pseudonymise",
     "redact",
+    "redact_texts",
     "restore_completion",
     "select_spans",
     "token",

@@ -1,28 +1,31 @@
 """Which finding spans an operator rewrites: overlaps resolved, deterministically.
 
 Detectors may report overlapping or nested spans (an ADDRESS that contains a PERSON, a
-PHONE inside a CN_RESIDENT_ID-shaped run of digits). Per text, the spans of the requested
-types are ranked and taken greedily, skipping any that overlaps one already taken:
+PHONE inside a longer run of digits). Per text, the spans of the requested types that
+overlap — directly or through a chain — are merged into ONE span covering all of them, so no
+character any finding covered is left in clear. The merged span takes:
 
-1. the longer span first (it covers the other, so nothing the shorter one hides leaks);
-2. on equal length, ``redact`` before ``pseudonymise`` (irreversible beats reversible);
-3. then the higher score, the earlier start, the type name and the rule id.
+1. its action: ``redact`` if any member is redacted, else ``pseudonymise`` (irreversible wins);
+2. its type, rule and score from the best member with that action, ranked by the longer
+   span, then the higher score, the earlier start, the type name and the rule id.
 
-Empty spans are ignored. A span outside its text, or a finding whose ``path`` is not among
-the texts, is a bug upstream and raises :class:`TransformError` (fail closed: an unapplied
-finding would let the value through).
+Adjacent spans (one ends where the next starts) stay separate. The result does not depend on
+the order of the findings. Empty spans are ignored. A span outside its text, or a finding
+whose ``path`` is not among the texts, is a bug upstream and raises :class:`TransformError`
+(fail closed: an unapplied finding would let the value through).
+
+``airlock scan --redact`` (:func:`airlock.transform.redact.redact`) uses the same rule.
 """
 
 from __future__ import annotations
 
-import bisect
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from airlock.detectors.base import Finding
 
-__all__ = ["Action", "Span", "TransformError", "rewrite", "select_spans"]
+__all__ = ["Action", "Span", "TransformError", "merge", "merge_group", "rewrite", "select_spans"]
 
 
 class TransformError(ValueError):
@@ -32,9 +35,6 @@ class TransformError(ValueError):
 class Action(enum.StrEnum):
     PSEUDONYMISE = "pseudonymise"
     REDACT = "redact"
-
-
-_RANK = {Action.REDACT: 0, Action.PSEUDONYMISE: 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +50,42 @@ class Span:
     score: float
 
 
-def _order(s: Span) -> tuple[int, int, float, int, str, str]:
-    return (s.start - s.end, _RANK[s.action], -s.score, s.start, s.type, s.rule)
+def _rank(s: Span) -> tuple[int, float, int, str, str]:
+    return (s.start - s.end, -s.score, s.start, s.type, s.rule)
+
+
+def merge_group(members: Sequence[Span]) -> Span:
+    """One span covering ``members`` (which overlap), labelled as described above."""
+    action = Action.REDACT if any(m.action is Action.REDACT for m in members) else Action.PSEUDONYMISE
+    best = min((m for m in members if m.action is action), key=_rank)
+    start = min(m.start for m in members)
+    end = max(m.end for m in members)
+    return Span(best.path, start, end, best.type, action, best.rule, best.score)
+
+
+def merge(spans: Iterable[Span]) -> list[Span]:
+    """Overlapping spans (of one text) merged; sorted by start, pairwise disjoint."""
+    out: list[Span] = []
+    group: list[Span] = []
+    end = -1
+    for s in sorted(spans, key=lambda s: (s.start, s.end)):
+        if group and s.start < end:
+            group.append(s)
+            end = max(end, s.end)
+            continue
+        if group:
+            out.append(merge_group(group))
+        group = [s]
+        end = s.end
+    if group:
+        out.append(merge_group(group))
+    return out
 
 
 def select_spans(
     texts: Sequence[tuple[str, str]], findings: Iterable[Finding], actions: Mapping[str, Action]
 ) -> dict[str, list[Span]]:
-    """Non-overlapping spans per path (sorted by start) for the findings whose type is in
+    """Disjoint spans per path (sorted by start) covering the findings whose type is in
     ``actions``."""
     lengths: dict[str, int] = {}
     for path, text in texts:
@@ -75,20 +103,7 @@ def select_spans(
         if f.end > size:
             raise TransformError(f"finding {f.rule!r} span [{f.start}, {f.end}) is outside {f.path!r} ({size} chars)")
         candidates.setdefault(f.path, []).append(Span(f.path, f.start, f.end, f.type, action, f.rule, f.score))
-    out: dict[str, list[Span]] = {}
-    for path, spans in candidates.items():
-        starts: list[int] = []
-        taken: list[Span] = []
-        for s in sorted(spans, key=_order):
-            i = bisect.bisect_left(starts, s.start)
-            if i > 0 and taken[i - 1].end > s.start:
-                continue
-            if i < len(taken) and taken[i].start < s.end:
-                continue
-            starts.insert(i, s.start)
-            taken.insert(i, s)
-        out[path] = taken
-    return out
+    return {path: merge(spans) for path, spans in candidates.items()}
 
 
 def rewrite(text: str, spans: Sequence[Span], render: Callable[[Span, str], str]) -> str:
