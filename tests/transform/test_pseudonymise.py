@@ -16,6 +16,7 @@ from airlock.transform import (
     transform,
 )
 from tests.transform.conftest import findings_for
+from tests.transform.conftest import make_finding as make
 
 FMT = PlaceholderFormat()
 VALUES = [
@@ -188,3 +189,41 @@ def test_bad_redaction_formats(template: str) -> None:
 def test_pseudonymise_needs_a_map() -> None:
     with pytest.raises(ValueError, match="PseudonymMap"):
         transform([("m0", "x")], [], actions={"PERSON": Action.PSEUDONYMISE})
+
+
+@pytest.mark.parametrize(
+    ("texts", "detected", "expected"),
+    [
+        # found once with context, missed elsewhere: rewritten everywhere
+        ([("m0", "我叫张伟。"), ("m1", "张伟的电话")], [("m0", "张伟")], ["我叫<PERSON_1>。", "<PERSON_1>的电话"]),
+        # ASCII values do not match inside ASCII words
+        ([("m0", "Li wrote: Lithium, Li."),], [("m0", "Li")], ["<PERSON_1> wrote: Lithium, <PERSON_1>."]),
+        # one-character values are not propagated
+        ([("m0", "X said X")], [("m0", "X")], ["<PERSON_1> said X"]),
+    ],
+)
+def test_values_propagate_to_undetected_mentions(
+    texts: list[tuple[str, str]], detected: list[tuple[str, str]], expected: list[str]
+) -> None:
+    found = [make(texts, path, "PERSON", value) for path, value in detected]
+    result = transform(texts, found, actions={"PERSON": Action.PSEUDONYMISE}, pseudonyms=fresh())
+    assert [t for _, t in result.texts] == expected
+    off = transform(texts, found, actions={"PERSON": Action.PSEUDONYMISE}, pseudonyms=fresh(), propagate_values=False)
+    assert [t for _, t in off.texts][1:] == [t for _, t in texts][1:]
+
+
+def test_redaction_propagates_and_wins_over_pseudonymisation_of_the_same_value() -> None:
+    texts = [("m0", "id 110105 and 110105")]
+    found = [make(texts, "m0", "CN_RESIDENT_ID", "110105"), make(texts, "m0", "PHONE", "110105", nth=1)]
+    result = transform(texts, found, actions={"CN_RESIDENT_ID": Action.REDACT, "PHONE": Action.PSEUDONYMISE},
+                       pseudonyms=fresh())
+    assert result.texts == (("m0", "id [REDACTED:CN_RESIDENT_ID] and [REDACTED:CN_RESIDENT_ID]"),)
+
+
+def test_values_the_scope_already_holds_are_rewritten_without_a_finding() -> None:
+    stored = PseudonymMap("acme", "s", FMT, [Pseudonym("PERSON", 1, "Alice Smith"), Pseudonym("EMAIL", 1, "a@b.c")])
+    result = transform([("m0", "Alice Smith again, a@b.c")], [], actions={"PERSON": Action.PSEUDONYMISE},
+                       pseudonyms=stored)
+    # only the types the policy pseudonymises in this request
+    assert result.texts == (("m0", "<PERSON_1> again, a@b.c"),)
+    assert result.replacements[0].rule == "propagated"

@@ -22,7 +22,7 @@ import orjson
 from airlock.detectors.base import Finding
 from airlock.transform.pseudonymise import PseudonymMap
 from airlock.transform.redact import RedactionFormat
-from airlock.transform.spans import Action, Span, rewrite, select_spans
+from airlock.transform.spans import Action, Span, propagate, rewrite, select_spans
 
 __all__ = ["Replacement", "Transformed", "transform"]
 
@@ -92,8 +92,12 @@ def transform(
     actions: Mapping[str, Action],
     pseudonyms: PseudonymMap | None = None,
     redaction: RedactionFormat | None = None,
+    propagate_values: bool = True,
 ) -> Transformed:
     """Rewrite the spans of the types in ``actions``; other findings are left alone.
+
+    With ``propagate_values`` (the default) every other occurrence of a rewritten value, and
+    of a value the scope already holds, is rewritten too (:func:`airlock.transform.spans.propagate`).
 
     ``pseudonyms`` is required when any action is :attr:`Action.PSEUDONYMISE`; it receives
     the issued pseudonyms (``pseudonyms.new``), which the caller saves to the vault before
@@ -106,6 +110,13 @@ def transform(
     if pseudonyms is not None and wants_pseudonyms:
         pseudonyms.taint(text for _, text in texts)
     selected = select_spans(texts, findings, actions)
+    if propagate_values:
+        known = (
+            (p.original, p.type, Action.PSEUDONYMISE)
+            for p in (pseudonyms.known() if pseudonyms is not None else ())
+            if actions.get(p.type) is Action.PSEUDONYMISE
+        )
+        selected = propagate(texts, selected, known)
     out: list[tuple[str, str]] = []
     done: list[Replacement] = []
     for path, text in texts:

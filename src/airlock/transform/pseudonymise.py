@@ -110,6 +110,10 @@ class PseudonymMap:
         p = self._by_key.get(key)
         return p.original if p is not None else None
 
+    def known(self) -> tuple[Pseudonym, ...]:
+        """Every pseudonym of the scope (stored and new), in number order per type."""
+        return tuple(self._by_key[k] for k in sorted(self._by_key))
+
     @property
     def new(self) -> tuple[Pseudonym, ...]:
         """Pseudonyms issued by this request and not yet saved to the vault."""

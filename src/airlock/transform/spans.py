@@ -15,17 +15,24 @@ whose ``path`` is not among the texts, is a bug upstream and raises :class:`Tran
 (fail closed: an unapplied finding would let the value through).
 
 ``airlock scan --redact`` (:func:`airlock.transform.redact.redact`) uses the same rule.
+
+Propagation (:func:`propagate`): a value rewritten in one place is rewritten everywhere in
+the request, even where the detector missed it (``张伟`` found in one message with context,
+unflagged in the next), and so is every value the conversation's vault already holds for a
+pseudonymised type. Only values of two or more characters are propagated, as exact matches;
+a value that starts or ends with an ASCII letter or digit must not continue an ASCII word
+there (``Li`` is not found inside ``Lithium``).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from airlock.detectors.base import Finding
 
-__all__ = ["Action", "Span", "TransformError", "merge", "merge_group", "rewrite", "select_spans"]
+__all__ = ["Action", "Span", "TransformError", "merge", "merge_group", "propagate", "rewrite", "select_spans"]
 
 
 class TransformError(ValueError):
@@ -104,6 +111,62 @@ def select_spans(
             raise TransformError(f"finding {f.rule!r} span [{f.start}, {f.end}) is outside {f.path!r} ({size} chars)")
         candidates.setdefault(f.path, []).append(Span(f.path, f.start, f.end, f.type, action, f.rule, f.score))
     return {path: merge(spans) for path, spans in candidates.items()}
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _occurrences(text: str, value: str) -> Iterator[int]:
+    check_start = _is_word(value[0])
+    check_end = _is_word(value[-1])
+    pos = text.find(value)
+    while pos >= 0:
+        end = pos + len(value)
+        if not (check_start and pos > 0 and _is_word(text[pos - 1])) and not (
+            check_end and end < len(text) and _is_word(text[end])
+        ):
+            yield pos
+        pos = text.find(value, pos + 1)
+
+
+def propagate(
+    texts: Sequence[tuple[str, str]],
+    selected: Mapping[str, list[Span]],
+    known: Iterable[tuple[str, str, Action]] = (),
+) -> dict[str, list[Span]]:
+    """``selected`` plus every other occurrence of each rewritten value in ``texts``.
+
+    ``known``: further ``(value, type, action)`` to look for (the scope's stored originals).
+    Added spans carry the rule ``propagated`` and merge with the detected ones.
+    """
+    values: dict[str, Span] = {}
+    by_path = dict(texts)
+    for path, spans in selected.items():
+        text = by_path[path]
+        for s in spans:
+            value = text[s.start : s.end]
+            held = values.get(value)
+            if held is None or (s.action is Action.REDACT and held.action is not Action.REDACT):
+                values[value] = s
+    for value, type_, action in known:
+        values.setdefault(value, Span("", 0, 0, type_, action, "propagated", 1.0))
+    values = {v: s for v, s in values.items() if len(v.strip()) >= 2}
+    if not values:
+        return dict(selected)
+    out: dict[str, list[Span]] = {}
+    for path, text in texts:
+        found = list(selected.get(path, ()))
+        extra = [
+            Span(path, pos, pos + len(value), s.type, s.action, "propagated", s.score)
+            for value, s in values.items()
+            for pos in _occurrences(text, value)
+        ]
+        if extra:
+            found = merge([*found, *extra])
+        if found:
+            out[path] = found
+    return out
 
 
 def rewrite(text: str, spans: Sequence[Span], render: Callable[[Span, str], str]) -> str:
