@@ -63,6 +63,8 @@ def _rank(s: Span) -> tuple[int, float, int, str, str]:
 
 def merge_group(members: Sequence[Span]) -> Span:
     """One span covering ``members`` (which overlap), labelled as described above."""
+    if len(members) == 1:
+        return members[0]
     action = Action.REDACT if any(m.action is Action.REDACT for m in members) else Action.PSEUDONYMISE
     best = min((m for m in members if m.action is action), key=_rank)
     start = min(m.start for m in members)
@@ -157,10 +159,12 @@ def propagate(
     out: dict[str, list[Span]] = {}
     for path, text in texts:
         found = list(selected.get(path, ()))
+        covered = {(s.start, s.end): s.action for s in found}
         extra = [
             Span(path, pos, pos + len(value), s.type, s.action, "propagated", s.score)
             for value, s in values.items()
             for pos in _occurrences(text, value)
+            if covered.get((pos, pos + len(value))) not in (s.action, Action.REDACT)
         ]
         if extra:
             found = merge([*found, *extra])
