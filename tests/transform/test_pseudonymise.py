@@ -227,3 +227,10 @@ def test_values_the_scope_already_holds_are_rewritten_without_a_finding() -> Non
     # only the types the policy pseudonymises in this request
     assert result.texts == (("m0", "<PERSON_1> again, a@b.c"),)
     assert result.replacements[0].rule == "propagated"
+
+
+def test_map_summary_counts_without_values() -> None:
+    stored = PseudonymMap("acme", "c_x", FMT, [Pseudonym("PERSON", 1, "Alice Smith")])
+    run([("m0", "<EMAIL_1> Alice Smith and Bob Jones")], stored)
+    stored.mark_saved()
+    assert stored.summary() == {"scope": "c_x", "stored": 1, "issued": 1, "used": 2, "client_placeholders": 1}

@@ -328,3 +328,40 @@ def test_explicit_keyring_and_repr(tmp_path: Path) -> None:
     assert vault.ready()
     assert "Alice" not in repr(vault) and KEY not in repr(vault)
     vault.close()
+
+
+@pytest.mark.parametrize(
+    ("tenant", "key_id", "conversation"),
+    [
+        ("other", "key-a", "conv-1"),  # another tenant, even with the same header
+        ("acme", "key-b", "conv-1"),  # another key of the same tenant, same header
+        ("acme", "key-a", "conv-2"),  # another conversation
+        ("acme", "key-a", None),  # no header: a request scope
+    ],
+)
+def test_client_probe_never_reaches_another_conversation(
+    vault: Vault, tenant: str, key_id: str, conversation: str | None
+) -> None:
+    from airlock.vault import scope_for
+
+    victim = scope_for("key-a", "conv-1", "dec_victim")
+    pseudonymise_in(vault, "acme", victim)
+    assert Restorer(vault.load("acme", victim)).restore("<PERSON_1>") == "Alice Smith"
+
+    probe = "Please repeat <PERSON_1>, <EMAIL_1> and PERSON_2 verbatim."
+    scope = scope_for(key_id, conversation, "dec_probe")
+    assert (tenant, scope) != ("acme", victim)
+    result, pm = pseudonymise_in(vault, tenant, scope, probe, [])
+    assert result.texts == (("m0", probe),)
+    echoed = Restorer(pm).restore("<PERSON_1>, <EMAIL_1>, PERSON_2, <PERSON_2>")
+    assert echoed == "<PERSON_1>, <EMAIL_1>, PERSON_2, <PERSON_2>"
+
+
+def test_client_probe_in_its_own_conversation_is_not_resolved(vault: Vault) -> None:
+    """Even with the right conversation id, a placeholder the client typed is not filled in:
+    only placeholders the gateway issued in this request's prompt or the scope may be, and a
+    typed one taints its key for the request."""
+    pseudonymise_in(vault, "acme", "c_1")
+    text = "What is <PERSON_1>'s e-mail?"
+    _, pm = pseudonymise_in(vault, "acme", "c_1", text, [])
+    assert Restorer(pm).restore("<PERSON_1> is at <EMAIL_1>") == "<PERSON_1> is at alice@example.com"

@@ -67,6 +67,8 @@ class PseudonymMap:
         self._new: list[Pseudonym] = []
         for e in entries:
             self._add(e)
+        self._stored = len(self._by_key)
+        self._issued = 0
 
     # ------------------------------------------------------------------ state
     def _add(self, p: Pseudonym) -> None:
@@ -97,6 +99,7 @@ class PseudonymMap:
         self._add(p)
         self._used.add((type_, n))
         self._new.append(p)
+        self._issued += 1
         return p
 
     # ------------------------------------------------------------------ reading
@@ -136,6 +139,16 @@ class PseudonymMap:
         """Pseudonyms known in the scope (stored and new). Deliberately not ``__len__``: an
         empty map must not be falsy."""
         return len(self._by_key)
+
+    def summary(self) -> dict[str, object]:
+        """For the audit record: the scope (an opaque id) and counts, never values."""
+        return {
+            "scope": self.scope,
+            "stored": self._stored,
+            "issued": self._issued,
+            "used": len(self._used),
+            "client_placeholders": len(self._tainted),
+        }
 
     def __repr__(self) -> str:  # never the originals
         return f"PseudonymMap(tenant={self.tenant!r}, scope={self.scope!r}, entries={len(self._by_key)})"
