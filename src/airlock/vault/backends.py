@@ -58,6 +58,14 @@ _UPSERT_TAIL = (
 )
 
 
+def _insert_sql(entries: Sequence[SealedEntry], now: float, p: str) -> tuple[str, list[object]]:
+    """One multi-row upsert; RETURNING lists the placeholders actually written."""
+    row = "(" + ", ".join([p] * 8) + ")"
+    sql = f"INSERT INTO vault_entries ({_COLUMNS}) VALUES " + ", ".join([row] * len(entries))  # noqa: S608
+    args: list[object] = [v for e in entries for v in _values(e)]
+    return sql + " " + _UPSERT_TAIL.format(p=p), [*args, now]
+
+
 def _row(r: Sequence[Any]) -> SealedEntry:
     return SealedEntry(
         str(r[0]), str(r[1]), str(r[2]), str(r[3]), bytes(r[4]), bytes(r[5]), float(r[6]), float(r[7])
@@ -129,25 +137,26 @@ class SQLiteVaultBackend:
         if not entries:
             return []
         conn = self._conn()
-        sql = f"INSERT INTO vault_entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + _UPSERT_TAIL.format(p="?")  # noqa: S608
-        blocked: list[SealedEntry] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for e in entries:
-                    if not conn.execute(sql, (*_values(e), now)).fetchall():
-                        row = conn.execute(
-                            f"SELECT {_COLUMNS} FROM vault_entries WHERE tenant = ? AND scope = ? AND placeholder = ?",  # noqa: S608
-                            (e.tenant, e.scope, e.placeholder),
-                        ).fetchone()
-                        blocked.append(_row(row))
+                sql, args = _insert_sql(entries, now, "?")
+                written = {str(r[0]) for r in conn.execute(sql, args).fetchall()}
+                blocked = [e for e in entries if e.placeholder not in written]
+                rows = [
+                    conn.execute(
+                        f"SELECT {_COLUMNS} FROM vault_entries WHERE tenant = ? AND scope = ? AND placeholder = ?",  # noqa: S608
+                        (e.tenant, e.scope, e.placeholder),
+                    ).fetchone()
+                    for e in blocked
+                ]
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             raise VaultUnavailableError(f"vault write failed: {type(exc).__name__}") from None
-        return blocked
+        return [_row(r) for r in rows]
 
     def purge(self, now: float) -> int:
         try:
@@ -251,24 +260,22 @@ class PostgresVaultBackend:
         if not entries:
             return []
         conn = self._conn()
-        sql = (
-            f"INSERT INTO vault_entries ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "  # noqa: S608
-            + _UPSERT_TAIL.format(p="%s")
-        )
-        blocked: list[SealedEntry] = []
         try:
             with conn.transaction():
-                for e in entries:
-                    if not conn.execute(sql, (*_values(e), now)).fetchall():
-                        row = conn.execute(
-                            f"SELECT {_COLUMNS} FROM vault_entries "  # noqa: S608
-                            "WHERE tenant = %s AND scope = %s AND placeholder = %s",
-                            (e.tenant, e.scope, e.placeholder),
-                        ).fetchone()
-                        blocked.append(_row(row))
+                sql, args = _insert_sql(entries, now, "%s")
+                written = {str(r[0]) for r in conn.execute(sql, args).fetchall()}
+                rows = [
+                    conn.execute(
+                        f"SELECT {_COLUMNS} FROM vault_entries "  # noqa: S608
+                        "WHERE tenant = %s AND scope = %s AND placeholder = %s",
+                        (e.tenant, e.scope, e.placeholder),
+                    ).fetchone()
+                    for e in entries
+                    if e.placeholder not in written
+                ]
         except self._psycopg.Error as exc:
             raise self._fail("write", exc) from None
-        return blocked
+        return [_row(r) for r in rows]
 
     def purge(self, now: float) -> int:
         try:
