@@ -234,3 +234,11 @@ def test_map_summary_counts_without_values() -> None:
     run([("m0", "<EMAIL_1> Alice Smith and Bob Jones")], stored)
     stored.mark_saved()
     assert stored.summary() == {"scope": "c_x", "stored": 1, "issued": 1, "used": 2, "client_placeholders": 1}
+
+
+@pytest.mark.parametrize("type_", ["person", "X.Y", "A__B", "_A", "A" * 49, "TC260-A"])
+def test_types_that_could_not_be_restored_are_refused(type_: str) -> None:
+    from airlock.transform import TransformError
+
+    with pytest.raises(TransformError, match="cannot be pseudonymised"):
+        fresh().assign(type_, "value")

@@ -15,13 +15,14 @@ the gateway reveal the value behind it; a real person then becomes ``PERSON_2``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from airlock.detectors.base import Finding
-from airlock.transform.placeholders import PlaceholderFormat, token
-from airlock.transform.spans import Action
+from airlock.transform.placeholders import MAX_TYPE_LENGTH, PlaceholderFormat, token
+from airlock.transform.spans import Action, TransformError
 from airlock.transform.values import normalise_value
 
 __all__ = ["Pseudonym", "PseudonymMap", "RestoreFrom", "pseudonymise"]
@@ -29,6 +30,9 @@ __all__ = ["Pseudonym", "PseudonymMap", "RestoreFrom", "pseudonymise"]
 #: ``conversation``: restore every pseudonym of the scope; ``request``: only those whose value
 #: occurs in this request's prompt
 RestoreFrom = Literal["conversation", "request"]
+
+#: types that render into a recognisable placeholder (what every shipped detector emits)
+_TYPE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,11 @@ class PseudonymMap:
             if (type_, n) not in self._tainted:
                 self._used.add((type_, n))
                 return self._by_key[(type_, n)]
+        if len(type_) > MAX_TYPE_LENGTH or not _TYPE.match(type_):
+            raise TransformError(
+                f"type {type_[:60]!r} cannot be pseudonymised: use upper-case letters, digits and "
+                f"single underscores, at most {MAX_TYPE_LENGTH} characters"
+            )
         n = self._top.get(type_, 0) + 1
         while (type_, n) in self._tainted or (type_, n) in self._by_key:
             n += 1
