@@ -179,6 +179,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "prompt_chars": len(prompt),
         "findings": len(findings),
         "completion_chars": len(COMPLETION),
