@@ -1,7 +1,8 @@
 """The ledger in the request path: the real server, the official openai client, the audit log.
 
-The gateway wiring is ledger.guard (each provider of a deployment abroad records before the
-call); these tests run it end to end on 127.0.0.1 with the fake upstream.
+The gateway records through ``Ledger.record_transfer`` (its ``CrossBorderLedger`` seam) while it
+prepares the body for a deployment abroad, before the call; these tests run it end to end on
+127.0.0.1 with the fake upstream.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _config(upstream: FakeUpstream, **tenant_ledger: Any) -> Any:
             {"name": "gpt-abroad", "jurisdiction": "US", "embeddings": True, **base},
             {"name": "qwen-home", "jurisdiction": "CN", **base},
         ],
-        tenants=[{"id": "acme", "jurisdiction": "CN", "limits": {"rpm": 10000},
+        tenants=[{"id": "acme", "jurisdiction": "CN", "limits": {"rpm": 10000}, "purposes": ["hr_management"],
                   "ledger": {"mode": "enforce", **tenant_ledger}}],
         ledger={"enabled": True},
     )
@@ -56,6 +57,11 @@ def chat(server: ServerThread, text: str, model: str = "gpt-abroad", **kw: Any) 
     return client(server).chat.completions.create(model=model, messages=[{"role": "user", "content": text}], **kw)
 
 
+def ledger_of(record: dict[str, Any]) -> dict[str, Any]:
+    (outcome,) = record["extra"]["ledger"]  # one outcome per jurisdiction reached
+    return outcome  # type: ignore[no-any-return]
+
+
 def test_enforce_refusal_through_the_server(server: ServerThread, upstream: FakeUpstream) -> None:
     assert chat(server, f"call {phone(1)} or {phone(2)}").choices[0].message.content
     sent = len(upstream.received)
@@ -72,26 +78,37 @@ def test_enforce_refusal_through_the_server(server: ServerThread, upstream: Fake
     records = audit_bodies(server)
     refused = records[-1]
     assert refused["status"] == 403 and refused["outcome"] == "blocked" and "ledger.CN-XB-10" in refused["rules"]
-    assert refused["extra"]["ledger"]["refused"] is True
+    assert ledger_of(refused)["refused"] is True
     assert rid not in orjson.dumps(records).decode()
-    ok = records[0]["extra"]["ledger"]
+    ok = ledger_of(records[0])
     assert (ok["persons"], ok["tier"], ok["deployment"], ok["jurisdiction"]) == (2, "exempt", "gpt-abroad", "US")
 
 
 def test_domestic_deployment_is_not_a_transfer(server: ServerThread) -> None:
     chat(server, f"ID {resident_id(1)}", model="qwen-home")  # stays in CN: not counted, not refused
-    assert "extra" not in audit_bodies(server)[-1]
+    assert "ledger" not in audit_bodies(server)[-1].get("extra", {})
 
 
-def test_streaming_and_embeddings_are_recorded_before_sending(server: ServerThread, upstream: FakeUpstream) -> None:
+def test_streaming_is_recorded_before_sending(server: ServerThread, upstream: FakeUpstream) -> None:
     stream = chat(server, f"stream for {phone(3)}", stream=True)
     assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
-    client(server).embeddings.create(model="gpt-abroad", input=[f"embed {phone(4)}", "plain"])
+    sent = len(upstream.received)
     with pytest.raises(openai.PermissionDeniedError):
-        client(server).embeddings.create(model="gpt-abroad", input=f"embed {resident_id(5)}")
+        list(chat(server, f"stream for {resident_id(5)}", stream=True))
+    assert len(upstream.received) == sent
     records = audit_bodies(server)
-    assert [r["extra"]["ledger"]["persons"] for r in records] == [1, 2, 3]
-    assert [r["extra"]["ledger"]["refused"] for r in records] == [False, False, True]
+    assert [ledger_of(r)["persons"] for r in records] == [1, 2]
+    assert [ledger_of(r)["refused"] for r in records] == [False, True]
+
+
+def test_a_declared_purpose_exemption(server: ServerThread) -> None:
+    raw = client(server).chat.completions.with_raw_response.create(
+        model="gpt-abroad", messages=[{"role": "user", "content": f"payroll for employee ID {resident_id(6)}"}],
+        extra_headers={"x-airlock-purpose": "hr_management"})
+    assert raw.http_response.status_code == 200
+    outcome = ledger_of(audit_bodies(server)[-1])
+    assert (outcome["exemption"], outcome["persons"], outcome["subjects"][0]["b"]) == (
+        "CN-XB-04", 0, "purpose:hr_management")
 
 
 def test_rebuild_from_the_audit_log_equals_live(server: ServerThread) -> None:

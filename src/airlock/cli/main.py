@@ -19,12 +19,16 @@ def cli() -> None:
 
 def _attach() -> None:
     # one line per command family
-    from airlock.cli import audit, keys, ledger, serve
+    from airlock.cli import audit, keys, ledger, policy, serve
+    from airlock.cli.scan import scan
 
     cli.add_command(serve.serve)
     cli.add_command(serve.config_group)
     cli.add_command(keys.keys)
     cli.add_command(audit.audit)
+    cli.add_command(policy.policy)
+    cli.add_command(policy.replay)
+    cli.add_command(scan)
     cli.add_command(ledger.ledger)
 
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from airlock.config import Config, DeploymentConfig, TenantConfig
     from airlock.detectors.base import Finding
     from airlock.metrics import Metrics
+    from airlock.trace import Trace
 
 __all__ = ["Ledger", "effective_mechanism", "window_facts"]
 
@@ -165,6 +166,36 @@ class Ledger:
         if k not in self._negative_lists:
             self._negative_lists[k] = load_negative_list(*k)
         return self._negative_lists[k]
+
+    # ------------------------------------------------------------------ the gateway's seam
+    def record_transfer(
+        self,
+        *,
+        trace: Trace,
+        tenant: TenantConfig,
+        deployment: DeploymentConfig,
+        texts: Sequence[tuple[str, str]],
+        findings: Sequence[Finding],
+        purpose: str | None,
+    ) -> dict[str, Any] | None:
+        """:class:`airlock.exchange.CrossBorderLedger`: record what crosses in clear to ``deployment``.
+
+        ``findings`` are the ones left in clear (pseudonymised and redacted ones removed). Returns
+        the audit form of the outcome (the gateway appends it to ``trace.extra["ledger"]``), or
+        None when this call is not a transfer the ledger counts. A refusal is recorded in the
+        trace (outcome and rule) before it is raised.
+        """
+        if not self.applies(tenant, deployment):
+            return None
+        subjects = self.subjects(tenant, texts, findings)
+        try:
+            outcome = self.record(tenant=tenant, deployment=deployment, subjects=subjects, purpose=purpose,
+                                  decision_id=trace.decision_id, at=trace.started)
+        except LedgerRefusedError as exc:
+            trace.extra.setdefault("ledger", []).append(exc.outcome.to_audit())
+            trace.rules.extend(r for r in exc.rules if r not in trace.rules)
+            raise
+        return outcome.to_audit()
 
     # ------------------------------------------------------------------ recording
     def record(
