@@ -24,7 +24,7 @@ import numpy.typing as npt
 from airlock.classifier.features import sparse_features
 from airlock.errors import ConfigError
 
-__all__ = ["DEFAULT_WEIGHTS", "ContentClassifier", "Scores", "load_default"]
+__all__ = ["DEFAULT_WEIGHTS", "ContentClassifier", "Scores", "cached_predict", "head_threshold", "load_default"]
 
 DEFAULT_WEIGHTS = "content-v1.npz"
 
@@ -122,6 +122,12 @@ def load_default() -> ContentClassifier:
     ref = resources.files("airlock.classifier") / "weights" / DEFAULT_WEIGHTS
     with resources.as_file(ref) as path:
         return ContentClassifier.load(path)
+
+
+def head_threshold(head: str, default: float = 0.5) -> float:
+    """The threshold calibrated for ``head`` at training time (see TRAINING.md)."""
+    value = load_default().header.get("thresholds", {}).get(head)
+    return float(value) if value is not None else default
 
 
 @lru_cache(maxsize=64)

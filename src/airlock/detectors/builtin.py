@@ -5,3 +5,9 @@ Each family lives in its own module and registers itself with
 """
 
 from __future__ import annotations
+
+import airlock.detectors.content.blocklist
+import airlock.detectors.content.harm
+import airlock.detectors.content.injection
+import airlock.detectors.content.prohibited
+import airlock.detectors.content.tc260  # noqa: F401

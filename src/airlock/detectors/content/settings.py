@@ -33,7 +33,9 @@ class ClassifierTier(_Strict):
     """The shipped classifier tier (tier 2) of a family."""
 
     enabled: bool = Field(True, description="run the packaged n-gram classifier")
-    threshold: float = Field(0.5, ge=0, le=1, description="probability at which a finding is reported")
+    threshold: float | None = Field(
+        None, ge=0, le=1, description="probability at which a finding is reported (default: calibrated per head)"
+    )
     escalate_low: float = Field(
         0.35, ge=0, le=1, description="scores in [escalate_low, escalate_high) are marked for the guard model"
     )
@@ -103,7 +105,7 @@ class BlocklistSettings(_Strict):
 class InjectionSettings(_Strict):
     """``detectors.settings.prompt_injection``."""
 
-    classifier: ClassifierTier = ClassifierTier(threshold=0.6)
+    classifier: ClassifierTier = ClassifierTier()
     decode: bool = Field(True, description="decode base64 / rot13 / tag-character payloads and rescan them")
     max_decode_bytes: int = Field(16384, ge=0, description="largest decoded payload rescanned")
     extra_lexicons: list[str] = []

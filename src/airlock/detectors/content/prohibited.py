@@ -1,0 +1,129 @@
+"""``prohibited_use``: contract red lines, Chinese and English.
+
+Finding type ``PROHIBITED_USE`` with ``category``:
+
+- ``mass_domestic_surveillance``: bulk tracking, identification or profiling of a population
+  or of protesters; aggregating citizens' location or communications data;
+- ``autonomous_weapons``: selecting and engaging targets without a human decision,
+  automating the kill chain;
+- ``high_stakes_automated_decision``: denying benefits, liberty or employment with no human
+  review.
+
+Talking ABOUT these things (news, history, policy analysis, ethics, fiction, protecting
+oneself) is ordinary and must not fire. So the family does not match topics; it scores the
+co-occurrence of cue groups from ``data/prohibited_use.yaml`` inside one window:
+
+    action + target of the category        0.45
+    + an operational request frame         0.30   (write/design/build/deploy ..., 帮我/设计/开发 ...)
+    + the human decision removed           0.20   (automatically, no human review, 自动, 不经复核 ...)
+    - 0.2 per discussion cue (max 3)               (reported, history, policy, 报道, 历史, 分析 ...)
+    - 0.5 when a human keeps the decision          (a caseworker makes every final decision ...)
+
+Weapons and decisions need the "human removed" cue (an automated pipeline with a human
+decision is not the red line); the result is reported at ``threshold`` (default 0.5).
+Long texts are scored in overlapping windows, so cost is linear in length.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from airlock.detectors.base import Finding, ScanContext, Stage
+from airlock.detectors.content.lexicon import load_builtin
+from airlock.detectors.content.matcher import Hit, RuleMatcher
+from airlock.detectors.content.settings import ProhibitedUseSettings, parse_settings
+from airlock.detectors.content.textview import fold
+from airlock.detectors.registry import register
+
+__all__ = ["ProhibitedUseDetector"]
+
+FAMILY = "prohibited_use"
+_NEEDS_AUTONOMY = frozenset({"autonomous_weapons", "high_stakes_automated_decision"})
+
+
+class ProhibitedUseDetector:
+    name = FAMILY
+
+    def __init__(self, settings: ProhibitedUseSettings) -> None:
+        self.settings = settings
+        rules = load_builtin("prohibited_use.yaml").rules
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for rule in rules:
+            groups[rule.category].append(rule)
+        # one expression per cue group: cues of different groups may overlap in the text
+        self._groups = {name: RuleMatcher(rs) for name, rs in groups.items()}
+
+    def detect(self, text: str, *, stage: Stage, context: ScanContext) -> list[Finding]:
+        view = fold(text)
+        hits = {name: m.hits(view) for name, m in self._groups.items()}
+        window = self.settings.window
+        n = len(view.text)
+        starts = range(0, max(n - window // 2, 1), max(window // 2, 1)) if n > window else [0]
+        best: dict[str, tuple[float, list[Hit], list[str]]] = {}
+        for w0 in starts:
+            w1 = w0 + window
+            local = {k: [h for h in v if h.view_start < w1 and h.view_end > w0] for k, v in hits.items()}
+            for category in self.settings.categories:
+                score, used, why = _score(category, local)
+                if score > best.get(category, (0.0, [], []))[0]:
+                    best[category] = (score, used, why)
+        out: list[Finding] = []
+        for category, (score, used, why) in best.items():
+            if score < self.settings.threshold or not used:
+                continue
+            out.append(
+                Finding(
+                    type="PROHIBITED_USE",
+                    start=min(h.start for h in used),
+                    end=max(h.end for h in used),
+                    score=round(min(score, 1.0), 4),
+                    rule=f"prohibited.{category}",
+                    category=category,
+                    severity=6,
+                    explanation=f"{category}: " + ", ".join(why),
+                    detector=FAMILY,
+                    stage=stage,
+                    attributes=(("tier", "lexicon"), ("cues", tuple(why))),
+                )
+            )
+        return out
+
+
+def _score(category: str, local: Mapping[str, list[Hit]]) -> tuple[float, list[Hit], list[str]]:
+    action = local.get(f"{category}:action", [])
+    target = local.get(f"{category}:target", [])
+    if not action or not target:
+        return 0.0, [], []
+    request = local.get("any:request", [])
+    autonomy = local.get("any:autonomy", [])
+    discussion = local.get("any:discussion", [])
+    # "never lets a human review it" is a human REMOVED: drop human cues inside autonomy cues
+    human = [
+        h
+        for h in local.get("any:human_loop", [])
+        if not any(a.view_start < h.view_end and h.view_start < a.view_end for a in autonomy)
+    ]
+    score = 0.45
+    why = ["action and target cues"]
+    if request:
+        score += 0.30
+        why.append("operational request")
+    if autonomy:
+        score += 0.20
+        why.append("human decision removed")
+    elif category in _NEEDS_AUTONOMY:
+        score = min(score, 0.45)
+    if discussion:
+        score -= 0.2 * min(len(discussion), 3)
+        why.append(f"{len(discussion)} discussion cue(s)")
+    if human:
+        score -= 0.5
+        why.append("human keeps the decision")
+    return score, [*action, *target, *request, *autonomy], why
+
+
+@register(FAMILY)
+def _factory(settings: Mapping[str, Any]) -> ProhibitedUseDetector:
+    return ProhibitedUseDetector(parse_settings(ProhibitedUseSettings, settings, FAMILY))
