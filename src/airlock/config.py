@@ -109,7 +109,9 @@ class DeploymentConfig(Strict):
     )
     provider: Literal["local", "openai", "azure_openai"]
     upstream_model: str | None = Field(None, description="model name sent upstream (default: name)")
-    base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1"
+    )
     api_key_env: str | None = None
     api_key_file: str | None = None
     azure: AzureSettings | None = None
@@ -207,7 +209,9 @@ class AuditSettings(Strict):
 
 
 class StoreSettings(Strict):
-    url: str | None = Field(None, description="sqlite:///path or postgresql://…; default: SQLite in the data dir")
+    url: str | None = Field(
+        None, description="sqlite:///path or postgresql://…; default: SQLite in the data dir"
+    )
 
 
 class DetectorSettings(Strict):
@@ -298,7 +302,9 @@ def _explain(exc: ValidationError, source: str) -> str:
             key = str(loc[-1])
             hint = ""
             if key in {"api_key", "key", "password", "token", "secret"}:
-                hint = " (secrets never go in the file: put it in an environment variable and set api_key_env)"
+                hint = (
+                    " (secrets never go in the file: put it in an environment variable and set api_key_env)"
+                )
             else:
                 close = difflib.get_close_matches(key, _fields_at(loc), n=1)
                 if close:

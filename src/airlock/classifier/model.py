@@ -24,7 +24,14 @@ import numpy.typing as npt
 from airlock.classifier.features import sparse_features
 from airlock.errors import ConfigError
 
-__all__ = ["DEFAULT_WEIGHTS", "ContentClassifier", "Scores", "cached_predict", "head_threshold", "load_default"]
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "ContentClassifier",
+    "Scores",
+    "cached_predict",
+    "head_threshold",
+    "load_default",
+]
 
 DEFAULT_WEIGHTS = "content-v1.npz"
 
@@ -69,7 +76,9 @@ class ContentClassifier:
         self.version = str(header.get("version", "unknown"))
         self.header = header
         if weights.shape != (1 << self.bits, len(self.heads)):
-            raise ConfigError(f"classifier weights have shape {weights.shape}, expected {(1 << self.bits, len(self.heads))}")
+            raise ConfigError(
+                f"classifier weights have shape {weights.shape}, expected {(1 << self.bits, len(self.heads))}"
+            )
         self._w = weights
         self._scale = scale.astype(np.float64)
         self._b = bias.astype(np.float64)

@@ -65,7 +65,9 @@ class DetectorSet:
         return findings
 
 
-def build_scanner(names: Sequence[str], settings: Mapping[str, Mapping[str, Any]] | None = None) -> DetectorSet:
+def build_scanner(
+    names: Sequence[str], settings: Mapping[str, Mapping[str, Any]] | None = None
+) -> DetectorSet:
     """Build the scanner for the named detector families (unknown names are an error)."""
     _load_builtins()
     settings = settings or {}

@@ -63,7 +63,9 @@ class BlocklistDetector:
         names = [b.name for b in lists]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ConfigError(f"detectors.settings.{FAMILY}: blocklist names repeated across lists/files: {dupes}")
+            raise ConfigError(
+                f"detectors.settings.{FAMILY}: blocklist names repeated across lists/files: {dupes}"
+            )
         self.lists = tuple(lists)
         self._by_name = {b.name: b for b in lists}
         self._matchers: dict[tuple[str | None, str | None], RuleMatcher] = {}
@@ -74,7 +76,9 @@ class BlocklistDetector:
 
                     re.compile(rx)
                 except re.error as exc:
-                    raise ConfigError(f"detectors.settings.{FAMILY}: list {b.name!r}: regex {rx!r}: {exc}") from None
+                    raise ConfigError(
+                        f"detectors.settings.{FAMILY}: list {b.name!r}: regex {rx!r}: {exc}"
+                    ) from None
 
     def _matcher(self, context: ScanContext) -> RuleMatcher:
         key = (context.tenant, context.deployment)
@@ -116,7 +120,8 @@ class BlocklistDetector:
                     rule=hit.rule.rule,
                     category=b.name,
                     severity=b.severity,
-                    explanation=f"term from custom blocklist {b.name!r}" + (" (halt on hit)" if b.halt else ""),
+                    explanation=f"term from custom blocklist {b.name!r}"
+                    + (" (halt on hit)" if b.halt else ""),
                     detector=FAMILY,
                     stage=stage,
                     attributes=(("halt", b.halt), ("tier", "lexicon")),

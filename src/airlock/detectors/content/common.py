@@ -48,7 +48,14 @@ def rules_of(lexicons: Iterable[Lexicon]) -> list[LexiconRule]:
 
 
 def finding_from_hit(
-    hit: Hit, *, type_: str, detector: str, stage: Stage, explanation: str, tier: str = "lexicon", **extra: object
+    hit: Hit,
+    *,
+    type_: str,
+    detector: str,
+    stage: Stage,
+    explanation: str,
+    tier: str = "lexicon",
+    **extra: object,
 ) -> Finding:
     rule = hit.rule
     attrs: list[tuple[str, object]] = [("tier", tier)]

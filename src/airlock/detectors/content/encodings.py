@@ -19,7 +19,9 @@ from airlock.detectors.content.textview import tag_payload
 
 __all__ = ["Payload", "hidden_payloads"]
 
-_B64 = re.compile(r"(?<![A-Za-z0-9+/=])(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=])")
+_B64 = re.compile(
+    r"(?<![A-Za-z0-9+/=])(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=])"
+)
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 _ROT13_HINT = re.compile(r"rot[\s-]?13|caesar|凯撒", re.IGNORECASE)
 _PRINTABLE = re.compile(r"[\x20-\x7e\n\t\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")

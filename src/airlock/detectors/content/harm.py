@@ -80,9 +80,17 @@ class HarmDetector:
         toxic_thr = _threshold(scores, "toxic", tier.threshold)
         if harmful >= min(harmful_thr, tier.escalate_low):
             category = _category(scores)
-            out.append(self._finding(text, stage, "harmful", category, harmful, harmful_thr, scores))
+            out.append(
+                self._finding(
+                    text, stage, head="harmful", category=category, p=harmful, thr=harmful_thr, scores=scores
+                )
+            )
         if toxic >= min(toxic_thr, tier.escalate_low):
-            out.append(self._finding(text, stage, "toxic", "hate", toxic, toxic_thr, scores))
+            out.append(
+                self._finding(
+                    text, stage, head="toxic", category="hate", p=toxic, thr=toxic_thr, scores=scores
+                )
+            )
         return [
             f
             for f in out
@@ -91,7 +99,7 @@ class HarmDetector:
         ]
 
     def _finding(
-        self, text: str, stage: Stage, head: str, category: str, p: float, thr: float, scores: Scores
+        self, text: str, stage: Stage, *, head: str, category: str, p: float, thr: float, scores: Scores
     ) -> Finding:
         tier = self.settings.classifier
         severity = classifier_severity(p, thr)
@@ -106,7 +114,8 @@ class HarmDetector:
             category=category,
             severity=severity,
             explanation=f"classifier head {head} p={p:.2f} (threshold {thr:.2f}): {category}, "
-            f"severity {severity} ({azure_level(severity)})" + ("; uncertain, escalate to guard" if escalate else ""),
+            f"severity {severity} ({azure_level(severity)})"
+            + ("; uncertain, escalate to guard" if escalate else ""),
             detector=FAMILY,
             stage=stage,
             attributes=(

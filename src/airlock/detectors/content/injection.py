@@ -61,7 +61,10 @@ class InjectionDetector:
                 strong_types.add(kind)
                 findings.append(
                     finding_from_hit(
-                        hit, type_=kind, detector=FAMILY, stage=stage,
+                        hit,
+                        type_=kind,
+                        detector=FAMILY,
+                        stage=stage,
                         explanation=f"{kind.lower()} rule {hit.rule.rule} ({hit.rule.category})",
                     )
                 )
@@ -116,10 +119,18 @@ class InjectionDetector:
                     category="encoding",
                     severity=6 if inner else 4,
                     explanation=f"{payload.encoding} payload of {len(payload.text)} characters"
-                    + (f" decodes to text matching {', '.join(rules)}" if rules else " hidden in invisible characters"),
+                    + (
+                        f" decodes to text matching {', '.join(rules)}"
+                        if rules
+                        else " hidden in invisible characters"
+                    ),
                     detector=FAMILY,
                     stage=stage,
-                    attributes=(("tier", "lexicon"), ("encoding", payload.encoding), ("inner_rules", tuple(rules))),
+                    attributes=(
+                        ("tier", "lexicon"),
+                        ("encoding", payload.encoding),
+                        ("inner_rules", tuple(rules)),
+                    ),
                 )
             )
         return out

@@ -25,18 +25,21 @@ _ASCII_ALNUM = re.compile(r"[a-z0-9]")
 
 def trie_regex(words: Iterable[str]) -> str:
     """A regex alternation equivalent to ``a|b|c`` but shaped as a trie (fast to match)."""
-    trie: dict[str, dict[str, object]] = {}
+    trie: _Trie = {}
     for word in words:
-        node: dict[str, object] = trie
+        node = trie
         for ch in word:
-            node = node.setdefault(ch, {})  # type: ignore[assignment]
+            node = node.setdefault(ch, {})
         node[""] = {}
     return _render(trie)
 
 
-def _render(node: dict[str, object]) -> str:
+_Trie = dict[str, "_Trie"]
+
+
+def _render(node: _Trie) -> str:
     end = "" in node
-    branches = [re.escape(ch) + _render(child) for ch, child in sorted(node.items()) if ch]  # type: ignore[arg-type]
+    branches = [re.escape(ch) + _render(child) for ch, child in sorted(node.items()) if ch]
     if not branches:
         return ""
     if len(branches) == 1 and not end:

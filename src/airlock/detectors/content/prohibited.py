@@ -70,7 +70,7 @@ class ProhibitedUseDetector:
                 if score > best.get(category, (0.0, [], []))[0]:
                     best[category] = (score, used, why)
         out: list[Finding] = []
-        for category, (score, used, why) in best.items():
+        for name, (score, used, why) in best.items():
             if score < self.settings.threshold or not used:
                 continue
             out.append(
@@ -79,10 +79,10 @@ class ProhibitedUseDetector:
                     start=min(h.start for h in used),
                     end=max(h.end for h in used),
                     score=round(min(score, 1.0), 4),
-                    rule=f"prohibited.{category}",
-                    category=category,
+                    rule=f"prohibited.{name}",
+                    category=name,
                     severity=6,
-                    explanation=f"{category}: " + ", ".join(why),
+                    explanation=f"{name}: " + ", ".join(why),
                     detector=FAMILY,
                     stage=stage,
                     attributes=(("tier", "lexicon"), ("cues", tuple(why))),

@@ -32,16 +32,26 @@ class _Strict(BaseModel):
 class ClassifierTier(_Strict):
     """The shipped classifier tier (tier 2) of a family."""
 
-    enabled: bool = Field(True, description="run the packaged n-gram classifier")
+    enabled: bool = Field(default=True, description="run the packaged n-gram classifier")
     threshold: float | None = Field(
-        None, ge=0, le=1, description="probability at which a finding is reported (default: calibrated per head)"
+        default=None,
+        ge=0,
+        le=1,
+        description="probability at which a finding is reported (default: calibrated per head)",
     )
     escalate_low: float = Field(
-        0.35, ge=0, le=1, description="scores in [escalate_low, escalate_high) are marked for the guard model"
+        default=0.35,
+        ge=0,
+        le=1,
+        description="scores in [escalate_low, escalate_high) are marked for the guard model",
     )
-    escalate_high: float = Field(0.75, ge=0, le=1)
-    window: int = Field(2048, ge=256, le=65536, description="characters per classifier window on long texts")
-    max_windows: int = Field(64, ge=1, description="longest text scanned is window * max_windows characters")
+    escalate_high: float = Field(default=0.75, ge=0, le=1)
+    window: int = Field(
+        default=2048, ge=256, le=65536, description="characters per classifier window on long texts"
+    )
+    max_windows: int = Field(
+        default=64, ge=1, description="longest text scanned is window * max_windows characters"
+    )
 
     @model_validator(mode="after")
     def _band(self) -> ClassifierTier:
@@ -53,32 +63,39 @@ class ClassifierTier(_Strict):
 class HarmSettings(_Strict):
     """``detectors.settings.content_harm``."""
 
-    lexicon: bool = Field(True, description="fast tier: harm lexicon (always cheap)")
+    lexicon: bool = Field(default=True, description="fast tier: harm lexicon (always cheap)")
     classifier: ClassifierTier = ClassifierTier()
     categories: list[Literal["hate", "sexual", "violence", "self_harm", "illicit"]] = Field(
-        ["hate", "sexual", "violence", "self_harm", "illicit"], description="harm categories to report"
+        default=["hate", "sexual", "violence", "self_harm", "illicit"],
+        description="harm categories to report",
     )
-    min_severity: int = Field(1, ge=0, le=7, description="findings below this severity are not reported")
-    extra_lexicons: list[str] = Field([], description="paths of more lexicon files (same schema)")
+    min_severity: int = Field(
+        default=1, ge=0, le=7, description="findings below this severity are not reported"
+    )
+    extra_lexicons: list[str] = Field(default=[], description="paths of more lexicon files (same schema)")
 
 
 class TC260Settings(_Strict):
     """``detectors.settings.cn_tc260``."""
 
-    categories: list[str] = Field([], description="report only these tc260.* categories (empty: all)")
-    extra_lexicons: list[str] = Field([], description="customer keyword files that extend the pack")
+    categories: list[str] = Field(default=[], description="report only these tc260.* categories (empty: all)")
+    extra_lexicons: list[str] = Field(default=[], description="customer keyword files that extend the pack")
 
 
 class BlocklistList(_Strict):
     """One custom blocklist, like an Azure Content Safety blocklist."""
 
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    terms: list[str] = Field([], description="literal terms (case-insensitive, folded like the text)")
-    regex: list[str] = Field([], description="Python regular expressions over the folded text")
-    tenants: list[str] = Field([], description="apply only to these tenants (empty: every tenant)")
-    deployments: list[str] = Field([], description="apply only to these deployments (empty: every one)")
-    severity: int = Field(6, ge=0, le=7)
-    halt: bool = Field(False, description="like haltOnBlocklistHit: ask the policy to block on any hit")
+    terms: list[str] = Field(default=[], description="literal terms (case-insensitive, folded like the text)")
+    regex: list[str] = Field(default=[], description="Python regular expressions over the folded text")
+    tenants: list[str] = Field(default=[], description="apply only to these tenants (empty: every tenant)")
+    deployments: list[str] = Field(
+        default=[], description="apply only to these deployments (empty: every one)"
+    )
+    severity: int = Field(default=6, ge=0, le=7)
+    halt: bool = Field(
+        default=False, description="like haltOnBlocklistHit: ask the policy to block on any hit"
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> BlocklistList:
@@ -91,7 +108,9 @@ class BlocklistSettings(_Strict):
     """``detectors.settings.blocklist``."""
 
     lists: list[BlocklistList] = []
-    files: list[str] = Field([], description="YAML/JSON files holding more lists (same shape as 'lists')")
+    files: list[str] = Field(
+        default=[], description="YAML/JSON files holding more lists (same shape as 'lists')"
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> BlocklistSettings:
@@ -106,8 +125,10 @@ class InjectionSettings(_Strict):
     """``detectors.settings.prompt_injection``."""
 
     classifier: ClassifierTier = ClassifierTier()
-    decode: bool = Field(True, description="decode base64 / rot13 / tag-character payloads and rescan them")
-    max_decode_bytes: int = Field(16384, ge=0, description="largest decoded payload rescanned")
+    decode: bool = Field(
+        default=True, description="decode base64 / rot13 / tag-character payloads and rescan them"
+    )
+    max_decode_bytes: int = Field(default=16384, ge=0, description="largest decoded payload rescanned")
     extra_lexicons: list[str] = []
 
 
@@ -117,8 +138,10 @@ class ProhibitedUseSettings(_Strict):
     categories: list[
         Literal["mass_domestic_surveillance", "autonomous_weapons", "high_stakes_automated_decision"]
     ] = ["mass_domestic_surveillance", "autonomous_weapons", "high_stakes_automated_decision"]
-    threshold: float = Field(0.5, ge=0, le=1, description="score at which a finding is reported")
-    window: int = Field(400, ge=50, le=4000, description="characters within which the cues must co-occur")
+    threshold: float = Field(default=0.5, ge=0, le=1, description="score at which a finding is reported")
+    window: int = Field(
+        default=400, ge=50, le=4000, description="characters within which the cues must co-occur"
+    )
 
 
 M = TypeVar("M", bound=BaseModel)

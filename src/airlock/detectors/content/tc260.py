@@ -26,8 +26,8 @@ FAMILY = "cn_tc260"
 #: TC260-003-2024 Appendix A risks that text detection covers (A.3 a/b/d/e and A.5 need context)
 CATEGORIES = {
     "tc260.A.1.a": "煽动颠覆国家政权、推翻社会主义制度 / inciting subversion of state power",
-    "tc260.A.1.b": "危害国家安全和利益、损害国家形象 / endangering national security, harming the national image",
-    "tc260.A.1.c": "煽动分裂国家、破坏国家统一和社会稳定 / inciting secession, undermining unity and stability",
+    "tc260.A.1.b": "危害国家安全和利益、损害国家形象 / endangering national security, harming national image",
+    "tc260.A.1.c": "煽动分裂国家、破坏国家统一和社会稳定 / inciting secession, undermining stability",
     "tc260.A.1.d": "宣扬恐怖主义、极端主义 / promoting terrorism or extremism",
     "tc260.A.1.e": "宣扬民族仇恨 / promoting ethnic hatred",
     "tc260.A.1.f": "宣扬暴力、淫秽色情 / promoting violence, obscenity, pornography",
@@ -82,7 +82,8 @@ class TC260Detector:
                     detector=FAMILY,
                     stage=stage,
                     explanation=f"TC260-003-2024 Appendix A {hit.rule.category.removeprefix('tc260.')} "
-                    f"keyword group {hit.rule.rule}, severity {hit.rule.severity} ({azure_level(hit.rule.severity)})",
+                    f"keyword group {hit.rule.rule}, severity {hit.rule.severity} "
+                    f"({azure_level(hit.rule.severity)})",
                     pack="cn-tc260",
                 )
             )

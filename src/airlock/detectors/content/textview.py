@@ -25,10 +25,41 @@ __all__ = ["TextView", "fold", "is_cjk", "tag_payload"]
 
 #: Cyrillic and Greek letters that render like Latin ones (after casefold).
 _HOMOGLYPHS = {
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
-    "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ѵ": "v", "ԛ": "q", "ԝ": "w", "ı": "i",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "ԁ": "d",
+    "ɡ": "g",
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ω": "w",
+    "ѵ": "v",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ı": "i",
 }
 #: Digits and symbols read as letters inside a word that also has real letters.
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s"}
@@ -83,9 +114,8 @@ def _base_fold(text: str) -> tuple[list[str], list[int]]:
         if _TAG_START <= o <= _TAG_END or unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
             continue  # zero-width, bidi controls, tag characters: invisible to a reader
         folded = unicodedata.normalize("NFKC", ch).casefold()
-        for c in folded:
-            c = _HOMOGLYPHS.get(c, c)
-            chars.append(c)
+        for f in folded:
+            chars.append(_HOMOGLYPHS.get(f, f))
             index.append(i)
     return chars, index
 
@@ -123,8 +153,8 @@ def _compact(chars: list[str], index: list[int]) -> tuple[list[str], list[int]]:
             while j < n and chars[j] in _SEPARATORS and j - k < 3:
                 j += 1
             if j < n and is_cjk(chars[j]):
-                for m in range(k, j):
-                    drop[m] = True
+                for q in range(k, j):
+                    drop[q] = True
             k = j
             continue
         k += 1
