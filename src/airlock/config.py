@@ -65,9 +65,7 @@ class BreakerSettings(Strict):
 
 class AzureSettings(Strict):
     resource: str | None = Field(None, description="{resource}.openai.azure.com")
-    endpoint: str | None = Field(
-        None, description="full endpoint instead of resource, e.g. https://x.openai.azure.us"
-    )
+    endpoint: str | None = Field(None, description="full endpoint instead of resource, e.g. https://x.openai.azure.us")
     deployment: str
     api_version: str = "2024-10-21"
     auth: Literal["api_key", "entra"] = "api_key"
@@ -109,9 +107,7 @@ class DeploymentConfig(Strict):
     )
     provider: Literal["local", "openai", "azure_openai"]
     upstream_model: str | None = Field(None, description="model name sent upstream (default: name)")
-    base_url: str | None = Field(
-        None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1"
-    )
+    base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     api_key_env: str | None = None
     api_key_file: str | None = None
     azure: AzureSettings | None = None
@@ -156,17 +152,13 @@ class DeploymentConfig(Strict):
         if self.api_key_env:
             value = os.environ.get(self.api_key_env)
             if not value:
-                raise ConfigError(
-                    f"deployment {self.name!r}: environment variable {self.api_key_env} is not set"
-                )
+                raise ConfigError(f"deployment {self.name!r}: environment variable {self.api_key_env} is not set")
             return value
         if self.api_key_file:
             try:
                 return Path(self.api_key_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(
-                    f"deployment {self.name!r}: cannot read api_key_file: {exc.strerror}"
-                ) from None
+                raise ConfigError(f"deployment {self.name!r}: cannot read api_key_file: {exc.strerror}") from None
         return None
 
 
@@ -209,9 +201,7 @@ class AuditSettings(Strict):
 
 
 class StoreSettings(Strict):
-    url: str | None = Field(
-        None, description="sqlite:///path or postgresql://…; default: SQLite in the data dir"
-    )
+    url: str | None = Field(None, description="sqlite:///path or postgresql://…; default: SQLite in the data dir")
 
 
 class DetectorSettings(Strict):
@@ -302,9 +292,7 @@ def _explain(exc: ValidationError, source: str) -> str:
             key = str(loc[-1])
             hint = ""
             if key in {"api_key", "key", "password", "token", "secret"}:
-                hint = (
-                    " (secrets never go in the file: put it in an environment variable and set api_key_env)"
-                )
+                hint = " (secrets never go in the file: put it in an environment variable and set api_key_env)"
             else:
                 close = difflib.get_close_matches(key, _fields_at(loc), n=1)
                 if close:

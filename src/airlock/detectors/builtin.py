@@ -10,4 +10,8 @@ import airlock.detectors.content.blocklist
 import airlock.detectors.content.harm
 import airlock.detectors.content.injection
 import airlock.detectors.content.prohibited
-import airlock.detectors.content.tc260  # noqa: F401
+import airlock.detectors.content.tc260
+import airlock.detectors.custom_terms
+import airlock.detectors.markings
+import airlock.detectors.pii
+import airlock.detectors.secrets  # noqa: F401
