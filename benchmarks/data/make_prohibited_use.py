@@ -294,16 +294,12 @@ def build() -> list[dict[str, object]]:
             for i, action in enumerate(actions):
                 for k in (0, 3):  # two different frames per action, rotating through all six
                     frame = frames[(i + k) % len(frames)]
-                    rows.append(
-                        {"text": frame.format(x=action), "label": 1, "category": category, "lang": lang}
-                    )
+                    rows.append({"text": frame.format(x=action), "label": 1, "category": category, "lang": lang})
     for category, by_lang in NEG.items():
         for lang, topics in by_lang.items():
             for topic in topics:
                 for frame in NEG_FRAMES[lang]:
-                    rows.append(
-                        {"text": frame.format(t=topic), "label": 0, "category": category, "lang": lang}
-                    )
+                    rows.append({"text": frame.format(t=topic), "label": 0, "category": category, "lang": lang})
     for lang, texts in EXTRA_NEG.items():
         for text in texts:
             rows.append({"text": text, "label": 0, "category": "", "lang": lang})

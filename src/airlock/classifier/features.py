@@ -43,9 +43,7 @@ def hash_ngrams(text: str, *, bits: int, max_n: int, fold_text: bool = True) -> 
     return np.concatenate(out).astype(np.int64)
 
 
-def sparse_features(
-    text: str, *, bits: int, max_n: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+def sparse_features(text: str, *, bits: int, max_n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """(bucket ids, values) of the L2-normalised count vector of ``text``."""
     buckets = hash_ngrams(text, bits=bits, max_n=max_n)
     if buckets.size == 0:

@@ -94,10 +94,7 @@ class ContentClassifier:
 
     def _score_window(self, text: str) -> npt.NDArray[np.float64]:
         ids, values = sparse_features(text, bits=self.bits, max_n=self.max_n)
-        if ids.size == 0:
-            logits = self._b
-        else:
-            logits = (values @ self._w[ids].astype(np.float64)) * self._scale + self._b
+        logits = self._b if ids.size == 0 else (values @ self._w[ids].astype(np.float64)) * self._scale + self._b
         return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
 
     def predict(self, text: str, *, window: int = 2048, max_windows: int = 64) -> Scores:

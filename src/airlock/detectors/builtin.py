@@ -14,4 +14,5 @@ import airlock.detectors.content.tc260
 import airlock.detectors.custom_terms
 import airlock.detectors.markings
 import airlock.detectors.pii
-import airlock.detectors.secrets  # noqa: F401
+import airlock.detectors.secrets
+import airlock.guard.cascade  # noqa: F401  (registers the 'guard' settings key)

@@ -31,6 +31,8 @@ import httpx
 
 from airlock.detectors.base import Finding, ScanContext, Stage
 from airlock.detectors.content.settings import parse_settings
+from airlock.detectors.registry import register
+from airlock.errors import ConfigError
 from airlock.guard.azure import AzureContentSafetyAdapter
 from airlock.guard.base import GuardAdapter, GuardError
 from airlock.guard.llama_guard import LlamaGuardAdapter
@@ -129,9 +131,7 @@ class GuardCascade:
         except (TimeoutError, httpx.TimeoutException):
             return self._failed(findings, stage, len(text), "timed out", started)
         except httpx.HTTPError as exc:
-            return self._failed(
-                findings, stage, len(text), f"transport error ({type(exc).__name__})", started
-            )
+            return self._failed(findings, stage, len(text), f"transport error ({type(exc).__name__})", started)
         except GuardError as exc:
             return self._failed(findings, stage, len(text), str(exc), started)
         latency = (time.perf_counter() - started) * 1000
@@ -145,9 +145,7 @@ class GuardCascade:
             labels=verdict.labels,
         )
 
-    def _failed(
-        self, findings: Sequence[Finding], stage: Stage, length: int, why: str, started: float
-    ) -> Escalation:
+    def _failed(self, findings: Sequence[Finding], stage: Stage, length: int, why: str, started: float) -> Escalation:
         closed = self.settings.on_failure == "fail_closed"
         mode = "fail_closed" if closed else "fail_open"
         marker = Finding(
@@ -187,3 +185,16 @@ def build_guard(
     if not raw:
         return None
     return GuardCascade(parse_settings(GuardSettings, raw, "guard"), transport=transport)
+
+
+@register("guard")
+def _guard_key(settings: Mapping[str, Any]) -> Any:
+    """``detectors.settings.guard`` configures the async guard tier, not a scan family.
+
+    Registering the name makes the settings key valid for the registry; enabling ``guard`` in
+    ``detectors.enabled`` is a configuration error (the gateway calls :func:`build_guard`).
+    """
+    raise ConfigError(
+        "detectors.enabled: 'guard' is not a scan family; configure detectors.settings.guard and the "
+        "gateway awaits GuardCascade.escalate() after the scan"
+    )

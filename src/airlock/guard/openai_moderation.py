@@ -92,8 +92,6 @@ class OpenAIModerationAdapter:
     ) -> GuardVerdict:
         s = self.settings
         text = text[: s.max_chars]
-        response = await client.post(
-            f"{s.base_url.rstrip('/')}/moderations", json={"model": s.model, "input": text}
-        )
+        response = await client.post(f"{s.base_url.rstrip('/')}/moderations", json={"model": s.model, "input": text})
         raise_for_status(response, self.name)
         return parse_moderation(json_of(response, self.name), length=len(text), stage=stage)

@@ -47,9 +47,7 @@ def parse_qwen3guard(output: str, *, length: int, stage: Stage, strict: bool = T
     if not unsafe:
         return GuardVerdict(flagged=False, labels=tuple(labels))
     cm = _CATEGORIES.search(output)
-    names = (
-        [c.strip() for c in cm.group(1).split(",") if c.strip() and c.strip().lower() != "none"] if cm else []
-    )
+    names = [c.strip() for c in cm.group(1).split(",") if c.strip() and c.strip().lower() != "none"] if cm else []
     findings = []
     for name in names or ["unknown"]:
         type_, category, severity = QWEN_CATEGORIES.get(name.lower(), ("HARM", "other", 5))

@@ -28,12 +28,8 @@ class GuardSettings(BaseModel):
         "or the Azure Content Safety endpoint (https://<resource>.cognitiveservices.azure.com)",
     )
     model: str = Field(default="", description="model name sent to OpenAI-compatible endpoints")
-    api_key_env: str | None = Field(
-        default=None, description="environment variable holding the key (never the key)"
-    )
-    timeout: float = Field(
-        default=2.0, gt=0, le=120, description="seconds for one guard call, connect included"
-    )
+    api_key_env: str | None = Field(default=None, description="environment variable holding the key (never the key)")
+    timeout: float = Field(default=2.0, gt=0, le=120, description="seconds for one guard call, connect included")
     on_failure: Literal["fail_closed", "fail_open"] = Field(
         default="fail_closed",
         description="timeout / error / unparseable answer: refuse (default) or pass, audited",
@@ -58,12 +54,8 @@ class GuardSettings(BaseModel):
         default=True, description="also call text:shieldPrompt for prompts (user and document attacks)"
     )
     blocklist_names: list[str] = []
-    min_severity: int = Field(
-        default=2, ge=0, le=7, description="Azure severities below this are not reported"
-    )
-    max_chars: int = Field(
-        default=10000, ge=100, description="text sent per call (Azure limit: 10,000 characters)"
-    )
+    min_severity: int = Field(default=2, ge=0, le=7, description="Azure severities below this are not reported")
+    max_chars: int = Field(default=10000, ge=100, description="text sent per call (Azure limit: 10,000 characters)")
 
     @model_validator(mode="after")
     def _check(self) -> GuardSettings:

@@ -3,7 +3,8 @@
 Like Azure AI Content Safety blocklists: each list has a name, literal terms and regexes;
 ``halt: true`` is ``haltOnBlocklistHit`` (the finding carries ``halt=True`` for the policy).
 Lists scoped with ``tenants`` / ``deployments`` apply only when the scan context matches.
-Every list of the configuration is compiled into ONE expression per scope, once.
+Global lists are static patterns of the shared single pass; scoped lists come from
+``context_patterns``, so the engine compiles each distinct scope into the same one pass.
 
 Finding type ``CUSTOM_BLOCKLIST``; ``rule`` is ``blocklist.<list name>``; ``category`` is the
 list name.
@@ -12,22 +13,24 @@ list name.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from airlock.detectors.base import Finding, ScanContext, Stage
-from airlock.detectors.content.lexicon import LexiconRule
-from airlock.detectors.content.matcher import RuleMatcher
+from airlock.detectors.base import Finding, ScanContext
 from airlock.detectors.content.settings import BlocklistList, BlocklistSettings, parse_settings
-from airlock.detectors.content.textview import fold
+from airlock.detectors.engine import Candidate, ContextPatterns, Pattern, PatternSource
 from airlock.detectors.registry import register
 from airlock.errors import ConfigError
 
 __all__ = ["BlocklistDetector", "load_blocklist_file"]
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+_REGEX_MAX_LEN = 300
 
 FAMILY = "blocklist"
 
@@ -53,7 +56,7 @@ def load_blocklist_file(path: str) -> list[BlocklistList]:
     return out
 
 
-class BlocklistDetector:
+class BlocklistDetector(PatternSource):
     name = FAMILY
 
     def __init__(self, settings: BlocklistSettings) -> None:
@@ -63,71 +66,57 @@ class BlocklistDetector:
         names = [b.name for b in lists]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ConfigError(
-                f"detectors.settings.{FAMILY}: blocklist names repeated across lists/files: {dupes}"
-            )
+            raise ConfigError(f"detectors.settings.{FAMILY}: blocklist names repeated across lists/files: {dupes}")
         self.lists = tuple(lists)
         self._by_name = {b.name: b for b in lists}
-        self._matchers: dict[tuple[str | None, str | None], RuleMatcher] = {}
+        self._patterns: dict[str, tuple[Pattern, ...]] = {}
         for b in lists:
-            for rx in b.regex:
+            pats: list[Pattern] = []
+            for n, term in enumerate(b.terms):
+                word = bool(_ASCII_WORD.match(term[0]) or _ASCII_WORD.match(term[-1]))
+                pats.append(
+                    Pattern(
+                        f"blocklist.{b.name}#{n}", term, literal=True, caseless=True, word=word, handler=self._handle
+                    )
+                )
+            for n, rx in enumerate(b.regex, start=len(b.terms)):
                 try:
-                    import re
-
                     re.compile(rx)
                 except re.error as exc:
-                    raise ConfigError(
-                        f"detectors.settings.{FAMILY}: list {b.name!r}: regex {rx!r}: {exc}"
-                    ) from None
-
-    def _matcher(self, context: ScanContext) -> RuleMatcher:
-        key = (context.tenant, context.deployment)
-        matcher = self._matchers.get(key)
-        if matcher is None:
-            rules = [
-                LexiconRule(
-                    rule=f"blocklist.{b.name}",
-                    category=b.name,
-                    severity=b.severity,
-                    score=1.0,
-                    lang="any",
-                    literals=tuple(b.terms),
-                    regex=tuple(b.regex),
-                    type="CUSTOM_BLOCKLIST",
+                    raise ConfigError(f"detectors.settings.{FAMILY}: list {b.name!r}: regex {rx!r}: {exc}") from None
+                pats.append(
+                    Pattern(f"blocklist.{b.name}#{n}", rx, caseless=True, max_len=_REGEX_MAX_LEN, handler=self._handle)
                 )
-                for b in self.lists
-                if (not b.tenants or context.tenant in b.tenants)
-                and (not b.deployments or context.deployment in b.deployments)
-            ]
-            matcher = RuleMatcher(rules)
-            if len(self._matchers) < 1024:
-                self._matchers[key] = matcher
-        return matcher
+            self._patterns[b.name] = tuple(pats)
+        self._global = tuple(p for b in lists if not b.tenants and not b.deployments for p in self._patterns[b.name])
 
-    def detect(self, text: str, *, stage: Stage, context: ScanContext) -> list[Finding]:
-        matcher = self._matcher(context)
-        if matcher.empty:
-            return []
-        out = []
-        for hit in matcher.hits(fold(text)):
-            b = self._by_name[hit.rule.category]
-            out.append(
-                Finding(
-                    type="CUSTOM_BLOCKLIST",
-                    start=hit.start,
-                    end=hit.end,
-                    score=1.0,
-                    rule=hit.rule.rule,
-                    category=b.name,
-                    severity=b.severity,
-                    explanation=f"term from custom blocklist {b.name!r}"
-                    + (" (halt on hit)" if b.halt else ""),
-                    detector=FAMILY,
-                    stage=stage,
-                    attributes=(("halt", b.halt), ("tier", "lexicon")),
-                )
-            )
-        return out
+    def patterns(self) -> Sequence[Pattern]:
+        return self._global
+
+    def context_patterns(self, context: ScanContext) -> ContextPatterns | None:
+        scoped = tuple(
+            b.name
+            for b in self.lists
+            if (b.tenants or b.deployments)
+            and (not b.tenants or context.tenant in b.tenants)
+            and (not b.deployments or context.deployment in b.deployments)
+        )
+        if not scoped:
+            return None
+        return ContextPatterns(key=scoped, patterns=tuple(p for name in scoped for p in self._patterns[name]))
+
+    def _handle(self, c: Candidate) -> Iterator[Finding]:
+        name = c.pattern.id.removeprefix("blocklist.").rsplit("#", 1)[0]
+        b = self._by_name[name]
+        yield c.finding(
+            "CUSTOM_BLOCKLIST",
+            rule=f"blocklist.{b.name}",
+            score=1.0,
+            category=b.name,
+            severity=b.severity,
+            explanation=f"term from custom blocklist {b.name!r}" + (" (halt on hit)" if b.halt else ""),
+            attributes=(("halt", b.halt), ("tier", "lexicon")),
+        )
 
 
 @register(FAMILY)

@@ -1,18 +1,15 @@
-"""Helpers shared by the content families: severity scale, lexicon findings, settings plumbing."""
+"""Helpers shared by the content families: the Azure severity scale and lexicon loading."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from airlock.detectors.base import Finding, Stage
 from airlock.detectors.content.lexicon import Lexicon, LexiconRule, load_builtin, load_lexicon
-from airlock.detectors.content.matcher import Hit
 
 __all__ = [
     "AZURE_LEVELS",
     "azure_level",
     "classifier_severity",
-    "finding_from_hit",
     "load_lexicons",
     "trimmed_severity",
 ]
@@ -45,31 +42,3 @@ def load_lexicons(builtin: Sequence[str], extra: Sequence[str]) -> list[Lexicon]
 
 def rules_of(lexicons: Iterable[Lexicon]) -> list[LexiconRule]:
     return [rule for lex in lexicons for rule in lex.rules]
-
-
-def finding_from_hit(
-    hit: Hit,
-    *,
-    type_: str,
-    detector: str,
-    stage: Stage,
-    explanation: str,
-    tier: str = "lexicon",
-    **extra: object,
-) -> Finding:
-    rule = hit.rule
-    attrs: list[tuple[str, object]] = [("tier", tier)]
-    attrs.extend(sorted(extra.items()))
-    return Finding(
-        type=rule.type or type_,
-        start=hit.start,
-        end=hit.end,
-        score=rule.score,
-        rule=rule.rule,
-        category=rule.category or None,
-        severity=rule.severity,
-        explanation=explanation,
-        detector=detector,
-        stage=stage,
-        attributes=tuple(attrs),
-    )

@@ -1,38 +1,34 @@
 """``content_harm``: Azure-style harm categories with severity 0-7, in Chinese and English.
 
-Two tiers run inside :meth:`HarmDetector.detect` (synchronous, no I/O):
+Tiers (both synchronous, no I/O, inside the gateway's single detection pass):
 
-1. the harm lexicon (``data/harm.yaml``), matched on the folded view (homoglyphs,
-   leetspeak, spacing evasions undone) -> findings with the rule's own severity;
-2. the packaged classifier (:mod:`airlock.classifier`): the ``harmful`` head (requests for
-   dangerous help) and the ``toxic`` head (offensive / hateful language), with the category
-   picked by the ``cat_*`` heads; severity grows with the probability (low at threshold).
+1. the harm lexicon (``data/harm.yaml`` plus ``extra_lexicons``), compiled into the shared
+   engine pass; obfuscated spellings are caught by the folded rescan of
+   :class:`~airlock.detectors.content.source.LexiconSource`;
+2. the packaged classifier (:mod:`airlock.classifier`), as a whole-text hook: the
+   ``harmful`` head (requests for dangerous help) and the ``toxic`` head (offensive or
+   hateful language), the category picked by the ``cat_*`` heads; severity grows with the
+   probability (``low`` at the threshold).
 
-A classifier score inside ``[escalate_low, escalate_high)`` sets the attribute
-``escalate=True``; below the threshold such a score is reported as a ``GUARD_REVIEW``
-finding (never as ``HARM``), and :meth:`airlock.guard.cascade.GuardCascade.escalate` asks
-the configured guard model about the text. Finding type ``HARM``; ``category`` is one of ``hate``,
-``sexual``, ``violence``, ``self_harm`` (Azure's four) or ``illicit`` (weapons, drugs,
-malware, fraud: OpenAI's ``illicit`` / Llama Guard S2, S9).
+A classifier probability in ``[escalate_low, escalate_high)`` sets ``escalate=True``; below
+the threshold such a score is reported as ``GUARD_REVIEW`` (never as ``HARM``) and
+:meth:`airlock.guard.cascade.GuardCascade.escalate` asks the configured guard model.
+Finding type ``HARM``; ``category`` is ``hate``, ``sexual``, ``violence``, ``self_harm``
+(Azure's four) or ``illicit`` (weapons, drugs, malware, fraud: OpenAI's ``illicit``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airlock.classifier.model import Scores, cached_predict, head_threshold
-from airlock.detectors.base import Finding, ScanContext, Stage
-from airlock.detectors.content.common import (
-    azure_level,
-    classifier_severity,
-    finding_from_hit,
-    load_lexicons,
-    rules_of,
-)
-from airlock.detectors.content.matcher import RuleMatcher
+from airlock.detectors.base import Finding, Stage
+from airlock.detectors.content.common import azure_level, classifier_severity, load_lexicons, rules_of
+from airlock.detectors.content.lexicon import LexiconRule
 from airlock.detectors.content.settings import HarmSettings, parse_settings
-from airlock.detectors.content.textview import fold
+from airlock.detectors.content.source import LexiconSource
+from airlock.detectors.engine import ScanView, TextHook
 from airlock.detectors.registry import register
 
 __all__ = ["HarmDetector"]
@@ -41,56 +37,39 @@ FAMILY = "content_harm"
 _CATEGORY_HEADS = ("hate", "sexual", "violence", "illicit")
 
 
-class HarmDetector:
+class HarmDetector(LexiconSource):
     name = FAMILY
+    default_type = "HARM"
 
     def __init__(self, settings: HarmSettings) -> None:
         self.settings = settings
-        self.lexicons = load_lexicons(["harm.yaml"] if settings.lexicon else [], settings.extra_lexicons)
-        self.matcher = RuleMatcher(rules_of(self.lexicons))
         self._categories = frozenset(settings.categories)
+        lexicons = load_lexicons(["harm.yaml"] if settings.lexicon else [], settings.extra_lexicons)
+        super().__init__(rules_of(lexicons))
 
-    def detect(self, text: str, *, stage: Stage, context: ScanContext) -> list[Finding]:
-        findings: list[Finding] = []
-        for hit in self.matcher.hits(fold(text)):
-            if hit.rule.category not in self._categories or hit.rule.severity < self.settings.min_severity:
-                continue
-            findings.append(
-                finding_from_hit(
-                    hit,
-                    type_="HARM",
-                    detector=FAMILY,
-                    stage=stage,
-                    explanation=f"harm lexicon rule {hit.rule.rule}: {hit.rule.category}, "
-                    f"severity {hit.rule.severity} ({azure_level(hit.rule.severity)})",
-                    level=azure_level(hit.rule.severity),
-                )
-            )
-        if self.settings.classifier.enabled and text.strip():
-            findings.extend(self._classify(text, stage))
-        return findings
+    def accept(self, rule: LexiconRule) -> bool:
+        return rule.category in self._categories and rule.severity >= self.settings.min_severity
 
-    def _classify(self, text: str, stage: Stage) -> list[Finding]:
+    def explain(self, rule: LexiconRule) -> str:
+        return f"harm lexicon {super().explain(rule)}"
+
+    def text_hooks(self) -> Sequence[TextHook]:
+        hooks: list[TextHook] = list(super().text_hooks())
+        if self.settings.classifier.enabled:
+            hooks.append(self._classify)
+        return hooks
+
+    def _classify(self, view: ScanView) -> list[Finding]:
+        if view.depth or not view.text.strip():
+            return []
         tier = self.settings.classifier
-        scores = cached_predict(text, tier.window, tier.max_windows)
+        scores = cached_predict(view.text, tier.window, tier.max_windows)
         out: list[Finding] = []
-        harmful = scores.get("harmful")
-        toxic = scores.get("toxic")
-        harmful_thr = _threshold(scores, "harmful", tier.threshold)
-        toxic_thr = _threshold(scores, "toxic", tier.threshold)
-        if harmful >= min(harmful_thr, tier.escalate_low):
-            category = _category(scores)
-            out.append(
-                self._finding(
-                    text, stage, head="harmful", category=category, p=harmful, thr=harmful_thr, scores=scores
-                )
-            )
-        if toxic >= min(toxic_thr, tier.escalate_low):
-            out.append(
-                self._finding(
-                    text, stage, head="toxic", category="hate", p=toxic, thr=toxic_thr, scores=scores
-                )
-            )
+        for head, category in (("harmful", _category(scores)), ("toxic", "hate")):
+            p = scores.get(head)
+            thr = tier.threshold if tier.threshold is not None else head_threshold(head)
+            if p >= min(thr, tier.escalate_low):
+                out.append(self._finding(view, head=head, category=category, p=p, thr=thr, scores=scores))
         return [
             f
             for f in out
@@ -98,9 +77,7 @@ class HarmDetector:
             and (f.type == "GUARD_REVIEW" or (f.severity or 0) >= self.settings.min_severity)
         ]
 
-    def _finding(
-        self, text: str, stage: Stage, *, head: str, category: str, p: float, thr: float, scores: Scores
-    ) -> Finding:
+    def _finding(self, view: ScanView, *, head: str, category: str, p: float, thr: float, scores: Scores) -> Finding:
         tier = self.settings.classifier
         severity = classifier_severity(p, thr)
         escalate = tier.escalate_low <= p < tier.escalate_high
@@ -108,16 +85,15 @@ class HarmDetector:
         return Finding(
             type="HARM" if confident else "GUARD_REVIEW",
             start=0,
-            end=len(text),
+            end=len(view.text),
             score=round(p, 4),
             rule=f"harm.classifier.{head}" + ("" if confident else ".uncertain"),
             category=category,
             severity=severity,
             explanation=f"classifier head {head} p={p:.2f} (threshold {thr:.2f}): {category}, "
-            f"severity {severity} ({azure_level(severity)})"
-            + ("; uncertain, escalate to guard" if escalate else ""),
+            f"severity {severity} ({azure_level(severity)})" + ("; uncertain, escalate to guard" if escalate else ""),
             detector=FAMILY,
-            stage=stage,
+            stage=view.stage,
             attributes=(
                 ("tier", "classifier"),
                 ("level", azure_level(severity)),
@@ -127,9 +103,11 @@ class HarmDetector:
             ),
         )
 
+    # kept for callers that want the classifier alone (benchmarks)
+    def classify_text(self, text: str, stage: Stage = Stage.PROMPT) -> list[Finding]:
+        from airlock.detectors.base import ScanContext
 
-def _threshold(scores: Scores, head: str, configured: float | None) -> float:
-    return configured if configured is not None else head_threshold(head)
+        return self._classify(ScanView(text, stage, ScanContext()))
 
 
 def _category(scores: Scores) -> str:

@@ -1,38 +1,39 @@
 """``prompt_injection``: PROMPT_INJECTION and JAILBREAK findings, Chinese and English.
 
-Fast tier: the rules of ``data/injection.yaml`` on the folded view (so ``1gn0re a11
-prev10us 1nstruct10ns``, homoglyphs and zero-width tricks are undone first). Rules with a
-score >= 0.7 report on their own; weaker cues (fiction wrappers, encoding requests) report
-only together, when their noisy-or reaches 0.8 (rule ``jailbreak.cues`` /
-``injection.cues``).
+Fast tier: the rules of ``data/injection.yaml`` in the shared single pass (the folded rescan
+of :class:`~.source.LexiconSource` undoes ``1gn0re prev10us 1nstruct10ns``, spaced letters
+and separators between Chinese characters). Rules with a score >= 0.7 report on their own;
+weaker cues (fiction wrappers, encoding requests) report only together, when their noisy-or
+reaches 0.8 (rule ``jailbreak.cues`` / ``injection.cues``).
 
-Hidden payloads (:mod:`.encodings`: base64, rot13, Unicode tag characters) are decoded and
-rescanned with these rules and the harm lexicon; a hit there is a JAILBREAK finding with
-rule ``jailbreak.encoding.<base64|rot13|unicode_tags>``. Tag characters are reported even
-when their hidden text looks harmless: nobody types invisible text by accident.
+Hidden payloads: the engine decodes base64 / hex / URL-encoded blocks and rescans them (a
+hit inside adds ``jailbreak.encoding.decoded``); this family also decodes rot13 text and
+invisible Unicode tag characters and rescans them with its rules and the harm lexicon
+(``jailbreak.encoding.rot13`` / ``jailbreak.encoding.unicode_tags``). Tag characters are
+reported even when their hidden text looks harmless: nobody types invisible text by accident.
 
 Classifier tier: the ``jailbreak`` and ``injection`` heads of the packaged classifier
-(rules ``jailbreak.classifier`` / ``injection.classifier``).
+(``jailbreak.classifier`` / ``injection.classifier``; ``GUARD_REVIEW`` when uncertain).
 
-Direct versus indirect: the rules under ``injection.indirect.*`` look for text that
-addresses the model from inside data (a retrieved page saying "AI assistants: ignore your
-instructions"). Scan tool results and documents with the same detector; the finding's
-``path`` (set by the caller) tells where it came from.
+Direct versus indirect: rules under ``injection.indirect.*`` find text that addresses the
+model from inside data (a retrieved page saying "AI assistants: ignore your instructions").
+Scan tool results and documents with the same detector; the finding's ``path`` (set by the
+caller) tells where it came from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from airlock.classifier.model import cached_predict, head_threshold
-from airlock.detectors.base import Finding, ScanContext, Stage
-from airlock.detectors.content.common import finding_from_hit, load_lexicons, rules_of
+from airlock.detectors.base import Finding
+from airlock.detectors.content.common import load_lexicons, rules_of
 from airlock.detectors.content.encodings import hidden_payloads
-from airlock.detectors.content.lexicon import load_builtin
-from airlock.detectors.content.matcher import Hit, RuleMatcher
+from airlock.detectors.content.lexicon import LexiconRule, load_builtin
 from airlock.detectors.content.settings import InjectionSettings, parse_settings
-from airlock.detectors.content.textview import fold
+from airlock.detectors.content.source import LexiconSource, _Shadow, rule_patterns
+from airlock.detectors.engine import Candidate, DecodeSettings, Engine, ScanView, TextHook
 from airlock.detectors.registry import register
 
 __all__ = ["InjectionDetector"]
@@ -40,75 +41,96 @@ __all__ = ["InjectionDetector"]
 FAMILY = "prompt_injection"
 STRONG = 0.7
 COMBINED = 0.8
+_STASH_LIMIT = 4096
 
 
-class InjectionDetector:
+class InjectionDetector(LexiconSource):
     name = FAMILY
+    default_type = "PROMPT_INJECTION"
 
     def __init__(self, settings: InjectionSettings) -> None:
         self.settings = settings
-        self.matcher = RuleMatcher(rules_of(load_lexicons(["injection.yaml"], settings.extra_lexicons)))
-        self.harm_matcher = RuleMatcher(load_builtin("harm.yaml").rules)
+        super().__init__(rules_of(load_lexicons(["injection.yaml"], settings.extra_lexicons)))
+        self._weak: dict[int, list[tuple[int, int, LexiconRule]]] = {}
+        self._payload_engine: Engine | None = None
 
-    def detect(self, text: str, *, stage: Stage, context: ScanContext) -> list[Finding]:
-        findings: list[Finding] = []
-        hits = self.matcher.hits(fold(text))
-        weak: dict[str, list[Hit]] = {"PROMPT_INJECTION": [], "JAILBREAK": []}
-        strong_types: set[str] = set()
-        for hit in hits:
-            kind = hit.rule.type or "PROMPT_INJECTION"
-            if hit.rule.score >= STRONG:
-                strong_types.add(kind)
-                findings.append(
-                    finding_from_hit(
-                        hit,
-                        type_=kind,
-                        detector=FAMILY,
-                        stage=stage,
-                        explanation=f"{kind.lower()} rule {hit.rule.rule} ({hit.rule.category})",
-                    )
-                )
-            else:
-                weak[kind].append(hit)
-        for kind, group in weak.items():
-            if kind in strong_types or not group:
+    def explain(self, rule: LexiconRule) -> str:
+        return f"{(rule.type or 'PROMPT_INJECTION').lower()} rule {rule.rule} ({rule.category})"
+
+    def findings_for(self, c: Candidate, rule: LexiconRule) -> Iterable[Finding]:
+        if rule.score >= STRONG:
+            yield from super().findings_for(c, rule)
+            return
+        if len(self._weak) > _STASH_LIMIT:
+            self._weak.clear()
+        self._weak.setdefault(id(c.view), []).append((c.start, c.end, rule))
+
+    def text_hooks(self) -> Sequence[TextHook]:
+        hooks: list[TextHook] = [*super().text_hooks(), self._combine]
+        if self.settings.decode:
+            hooks.append(self._payloads)
+        if self.settings.classifier.enabled:
+            hooks.append(self._classify)
+        return hooks
+
+    # ------------------------------------------------------------------ weak cues
+    def _combine(self, view: ScanView) -> list[Finding]:
+        cues = self._weak.pop(id(view), [])
+        strong = {f.type for f in view.findings if f.detector == FAMILY and f.score >= STRONG}
+        out: list[Finding] = []
+        for kind in ("PROMPT_INJECTION", "JAILBREAK"):
+            group = [c for c in cues if (c[2].type or "PROMPT_INJECTION") == kind]
+            if not group or kind in strong:
                 continue
             miss = 1.0
-            for hit in group:
-                miss *= 1.0 - hit.rule.score
-            if 1.0 - miss >= COMBINED:
-                rules = sorted({h.rule.rule for h in group})
-                findings.append(
-                    Finding(
-                        type=kind,
-                        start=min(h.start for h in group),
-                        end=max(h.end for h in group),
-                        score=round(1.0 - miss, 4),
-                        rule="jailbreak.cues" if kind == "JAILBREAK" else "injection.cues",
-                        category="combined",
-                        severity=4,
-                        explanation=f"{len(group)} weak {kind.lower()} cues together: {', '.join(rules)}",
-                        detector=FAMILY,
-                        stage=stage,
-                        attributes=(("tier", "lexicon"), ("rules", tuple(rules))),
-                    )
+            for _s, _e, rule in group:
+                miss *= 1.0 - rule.score
+            if 1.0 - miss < COMBINED:
+                continue
+            rules = sorted({r.rule for _s, _e, r in group})
+            out.append(
+                Finding(
+                    type=kind,
+                    start=min(s for s, _e, _r in group),
+                    end=max(e for _s, e, _r in group),
+                    score=round(1.0 - miss, 4),
+                    rule="jailbreak.cues" if kind == "JAILBREAK" else "injection.cues",
+                    category="combined",
+                    severity=4,
+                    explanation=f"{len(group)} weak {kind.lower()} cues together: {', '.join(rules)}",
+                    detector=FAMILY,
+                    stage=view.stage,
+                    attributes=(("tier", "lexicon"), ("rules", tuple(rules))),
                 )
-        if self.settings.decode:
-            findings.extend(self._payloads(text, stage))
-        if self.settings.classifier.enabled and text.strip():
-            findings.extend(self._classify(text, stage, strong_types))
-        return findings
+            )
+        return out
 
-    def _payloads(self, text: str, stage: Stage) -> list[Finding]:
+    # ------------------------------------------------------------------ rot13 and tag characters
+    def _engine_for_payloads(self) -> Engine:
+        if self._payload_engine is None:
+            strong = [r for r in self.rules if r.score >= STRONG]
+            harm = load_builtin("harm.yaml").rules
+            self._payload_engine = Engine(
+                [
+                    _Shadow("payload_injection", rule_patterns(strong, "", _plain)),
+                    _Shadow("payload_harm", rule_patterns(harm, "harm:", _plain)),
+                ],
+                decode=DecodeSettings(enabled=False),
+                backend="python",
+            )
+        return self._payload_engine
+
+    def _payloads(self, view: ScanView) -> list[Finding]:
+        if view.depth:
+            return []
         out: list[Finding] = []
-        for payload in hidden_payloads(text, max_bytes=self.settings.max_decode_bytes):
-            view = fold(payload.text)
-            inner = self.matcher.hits(view) + self.harm_matcher.hits(view)
-            if payload.encoding == "rot13":
-                inner = [h for h in inner if h.rule.score >= STRONG]
+        for payload in hidden_payloads(view.text, max_bytes=self.settings.max_decode_bytes):
+            if payload.encoding == "base64":
+                continue  # the engine decodes base64 itself (jailbreak.encoding.decoded)
+            inner = self._engine_for_payloads().scan(payload.text, stage=view.stage, context=view.context)
             if not inner and payload.encoding != "unicode_tags":
                 continue
-            rules = sorted({h.rule.rule for h in inner})
+            rules = sorted({f.rule.split("#")[0].removeprefix("harm:") for f in inner})
             out.append(
                 Finding(
                     type="JAILBREAK",
@@ -119,30 +141,26 @@ class InjectionDetector:
                     category="encoding",
                     severity=6 if inner else 4,
                     explanation=f"{payload.encoding} payload of {len(payload.text)} characters"
-                    + (
-                        f" decodes to text matching {', '.join(rules)}"
-                        if rules
-                        else " hidden in invisible characters"
-                    ),
+                    + (f" decodes to text matching {', '.join(rules)}" if rules else " hidden in invisible characters"),
                     detector=FAMILY,
-                    stage=stage,
-                    attributes=(
-                        ("tier", "lexicon"),
-                        ("encoding", payload.encoding),
-                        ("inner_rules", tuple(rules)),
-                    ),
+                    stage=view.stage,
+                    attributes=(("tier", "lexicon"), ("encoding", payload.encoding), ("inner_rules", tuple(rules))),
                 )
             )
         return out
 
-    def _classify(self, text: str, stage: Stage, strong_types: set[str]) -> list[Finding]:
+    # ------------------------------------------------------------------ classifier
+    def _classify(self, view: ScanView) -> list[Finding]:
+        if view.depth or not view.text.strip():
+            return []
         tier = self.settings.classifier
-        scores = cached_predict(text, tier.window, tier.max_windows)
+        scores = cached_predict(view.text, tier.window, tier.max_windows)
+        strong = {f.type for f in view.findings if f.detector == FAMILY}
         out: list[Finding] = []
         for head, kind in (("jailbreak", "JAILBREAK"), ("injection", "PROMPT_INJECTION")):
             p = scores.get(head)
             thr = tier.threshold if tier.threshold is not None else head_threshold(head)
-            escalate = tier.escalate_low <= p < tier.escalate_high and kind not in strong_types
+            escalate = tier.escalate_low <= p < tier.escalate_high and kind not in strong
             if p < thr and not escalate:
                 continue
             confident = p >= thr
@@ -150,7 +168,7 @@ class InjectionDetector:
                 Finding(
                     type=kind if confident else "GUARD_REVIEW",
                     start=0,
-                    end=len(text),
+                    end=len(view.text),
                     score=round(p, 4),
                     rule=f"{head}.classifier" + ("" if confident else ".uncertain"),
                     category="classifier" if confident else head,
@@ -158,11 +176,15 @@ class InjectionDetector:
                     explanation=f"classifier head {head} p={p:.2f} (threshold {thr:.2f})"
                     + ("; uncertain, escalate to guard" if escalate else ""),
                     detector=FAMILY,
-                    stage=stage,
+                    stage=view.stage,
                     attributes=(("tier", "classifier"), ("escalate", escalate), ("windows", scores.windows)),
                 )
             )
         return out
+
+
+def _plain(c: Candidate) -> Iterator[Finding]:
+    yield c.finding("PAYLOAD_HIT", score=1.0)
 
 
 @register(FAMILY)

@@ -26,15 +26,15 @@ Long texts are scored in overlapping windows, so cost is linear in length.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from airlock.detectors.base import Finding, ScanContext, Stage
+from airlock.detectors.base import Finding
 from airlock.detectors.content.lexicon import load_builtin
-from airlock.detectors.content.matcher import Hit, RuleMatcher
 from airlock.detectors.content.settings import ProhibitedUseSettings, parse_settings
-from airlock.detectors.content.textview import fold
+from airlock.detectors.content.source import rule_patterns
+from airlock.detectors.engine import Candidate, Pattern, PatternSource, ScanView, TextHook
 from airlock.detectors.registry import register
 
 __all__ = ["ProhibitedUseDetector"]
@@ -43,25 +43,45 @@ FAMILY = "prohibited_use"
 _NEEDS_AUTONOMY = frozenset({"autonomous_weapons", "high_stakes_automated_decision"})
 
 
-class ProhibitedUseDetector:
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    view_start: int
+    view_end: int
+    start: int
+    end: int
+
+
+class ProhibitedUseDetector(PatternSource):
     name = FAMILY
 
     def __init__(self, settings: ProhibitedUseSettings) -> None:
         self.settings = settings
-        rules = load_builtin("prohibited_use.yaml").rules
-        groups: dict[str, list[Any]] = defaultdict(list)
-        for rule in rules:
-            groups[rule.category].append(rule)
-        # one expression per cue group: cues of different groups may overlap in the text
-        self._groups = {name: RuleMatcher(rs) for name, rs in groups.items()}
+        self.rules = load_builtin("prohibited_use.yaml").rules
+        self._group = {r.rule: r.category for r in self.rules}
+        self._patterns = rule_patterns(self.rules, "", self._handle, in_decoded=False)
+        self._cues: dict[int, dict[str, list[_Cue]]] = {}
 
-    def detect(self, text: str, *, stage: Stage, context: ScanContext) -> list[Finding]:
-        view = fold(text)
-        hits = {name: m.hits(view) for name, m in self._groups.items()}
+    def patterns(self) -> Sequence[Pattern]:
+        return self._patterns
+
+    def text_hooks(self) -> Sequence[TextHook]:
+        return (self._decide,)
+
+    def _handle(self, c: Candidate) -> Iterator[Finding]:
+        if len(self._cues) > 4096:
+            self._cues.clear()
+        group = self._group[c.pattern.id.rsplit("#", 1)[0]]
+        self._cues.setdefault(id(c.view), {}).setdefault(group, []).append(_Cue(c.start, c.end, c.start, c.end))
+        return iter(())
+
+    def _decide(self, view: ScanView) -> list[Finding]:
+        hits = self._cues.pop(id(view), {})
+        if not hits:
+            return []
         window = self.settings.window
         n = len(view.text)
         starts = range(0, max(n - window // 2, 1), max(window // 2, 1)) if n > window else [0]
-        best: dict[str, tuple[float, list[Hit], list[str]]] = {}
+        best: dict[str, tuple[float, list[_Cue], list[str]]] = {}
         for w0 in starts:
             w1 = w0 + window
             local = {k: [h for h in v if h.view_start < w1 and h.view_end > w0] for k, v in hits.items()}
@@ -84,14 +104,14 @@ class ProhibitedUseDetector:
                     severity=6,
                     explanation=f"{name}: " + ", ".join(why),
                     detector=FAMILY,
-                    stage=stage,
+                    stage=view.stage,
                     attributes=(("tier", "lexicon"), ("cues", tuple(why))),
                 )
             )
         return out
 
 
-def _score(category: str, local: Mapping[str, list[Hit]]) -> tuple[float, list[Hit], list[str]]:
+def _score(category: str, local: Mapping[str, list[_Cue]]) -> tuple[float, list[_Cue], list[str]]:
     action = local.get(f"{category}:action", [])
     target = local.get(f"{category}:target", [])
     if not action or not target:

@@ -46,12 +46,8 @@ class ClassifierTier(_Strict):
         description="scores in [escalate_low, escalate_high) are marked for the guard model",
     )
     escalate_high: float = Field(default=0.75, ge=0, le=1)
-    window: int = Field(
-        default=2048, ge=256, le=65536, description="characters per classifier window on long texts"
-    )
-    max_windows: int = Field(
-        default=64, ge=1, description="longest text scanned is window * max_windows characters"
-    )
+    window: int = Field(default=2048, ge=256, le=65536, description="characters per classifier window on long texts")
+    max_windows: int = Field(default=64, ge=1, description="longest text scanned is window * max_windows characters")
 
     @model_validator(mode="after")
     def _band(self) -> ClassifierTier:
@@ -69,9 +65,7 @@ class HarmSettings(_Strict):
         default=["hate", "sexual", "violence", "self_harm", "illicit"],
         description="harm categories to report",
     )
-    min_severity: int = Field(
-        default=1, ge=0, le=7, description="findings below this severity are not reported"
-    )
+    min_severity: int = Field(default=1, ge=0, le=7, description="findings below this severity are not reported")
     extra_lexicons: list[str] = Field(default=[], description="paths of more lexicon files (same schema)")
 
 
@@ -89,13 +83,9 @@ class BlocklistList(_Strict):
     terms: list[str] = Field(default=[], description="literal terms (case-insensitive, folded like the text)")
     regex: list[str] = Field(default=[], description="Python regular expressions over the folded text")
     tenants: list[str] = Field(default=[], description="apply only to these tenants (empty: every tenant)")
-    deployments: list[str] = Field(
-        default=[], description="apply only to these deployments (empty: every one)"
-    )
+    deployments: list[str] = Field(default=[], description="apply only to these deployments (empty: every one)")
     severity: int = Field(default=6, ge=0, le=7)
-    halt: bool = Field(
-        default=False, description="like haltOnBlocklistHit: ask the policy to block on any hit"
-    )
+    halt: bool = Field(default=False, description="like haltOnBlocklistHit: ask the policy to block on any hit")
 
     @model_validator(mode="after")
     def _not_empty(self) -> BlocklistList:
@@ -108,9 +98,7 @@ class BlocklistSettings(_Strict):
     """``detectors.settings.blocklist``."""
 
     lists: list[BlocklistList] = []
-    files: list[str] = Field(
-        default=[], description="YAML/JSON files holding more lists (same shape as 'lists')"
-    )
+    files: list[str] = Field(default=[], description="YAML/JSON files holding more lists (same shape as 'lists')")
 
     @model_validator(mode="after")
     def _unique(self) -> BlocklistSettings:
@@ -125,9 +113,7 @@ class InjectionSettings(_Strict):
     """``detectors.settings.prompt_injection``."""
 
     classifier: ClassifierTier = ClassifierTier()
-    decode: bool = Field(
-        default=True, description="decode base64 / rot13 / tag-character payloads and rescan them"
-    )
+    decode: bool = Field(default=True, description="decode base64 / rot13 / tag-character payloads and rescan them")
     max_decode_bytes: int = Field(default=16384, ge=0, description="largest decoded payload rescanned")
     extra_lexicons: list[str] = []
 
@@ -135,13 +121,13 @@ class InjectionSettings(_Strict):
 class ProhibitedUseSettings(_Strict):
     """``detectors.settings.prohibited_use``."""
 
-    categories: list[
-        Literal["mass_domestic_surveillance", "autonomous_weapons", "high_stakes_automated_decision"]
-    ] = ["mass_domestic_surveillance", "autonomous_weapons", "high_stakes_automated_decision"]
+    categories: list[Literal["mass_domestic_surveillance", "autonomous_weapons", "high_stakes_automated_decision"]] = [
+        "mass_domestic_surveillance",
+        "autonomous_weapons",
+        "high_stakes_automated_decision",
+    ]
     threshold: float = Field(default=0.5, ge=0, le=1, description="score at which a finding is reported")
-    window: int = Field(
-        default=400, ge=50, le=4000, description="characters within which the cues must co-occur"
-    )
+    window: int = Field(default=400, ge=50, le=4000, description="characters within which the cues must co-occur")
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -9,15 +9,18 @@ provider's own library of >= 10,000 keywords, so customers add files with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from airlock.detectors.base import Finding, ScanContext, Stage
-from airlock.detectors.content.common import azure_level, finding_from_hit, load_lexicons, rules_of
-from airlock.detectors.content.matcher import RuleMatcher
+from airlock.detectors.base import Finding
+from airlock.detectors.content.common import azure_level, load_lexicons, rules_of
+from airlock.detectors.content.lexicon import LexiconRule
 from airlock.detectors.content.settings import TC260Settings, parse_settings
-from airlock.detectors.content.textview import fold
+from airlock.detectors.content.source import LexiconSource
+from airlock.detectors.engine import Candidate
 from airlock.detectors.registry import register
+from airlock.errors import ConfigError
 
 __all__ = ["TC260Detector", "category_counts"]
 
@@ -53,41 +56,34 @@ CATEGORIES = {
 }
 
 
-class TC260Detector:
+class TC260Detector(LexiconSource):
     name = FAMILY
+    default_type = "TC260_RISK"
 
     def __init__(self, settings: TC260Settings) -> None:
         self.settings = settings
         self.lexicons = load_lexicons(["tc260.yaml"], settings.extra_lexicons)
         unknown = sorted({r.category for r in rules_of(self.lexicons)} - set(CATEGORIES))
         if unknown:
-            from airlock.errors import ConfigError
-
             raise ConfigError(
                 f"detectors.settings.{FAMILY}.extra_lexicons: unknown categories {unknown}; "
                 f"use one of {', '.join(sorted(CATEGORIES))}"
             )
-        self.matcher = RuleMatcher(rules_of(self.lexicons))
         self._only = frozenset(settings.categories)
+        super().__init__(rules_of(self.lexicons))
 
-    def detect(self, text: str, *, stage: Stage, context: ScanContext) -> list[Finding]:
-        out: list[Finding] = []
-        for hit in self.matcher.hits(fold(text)):
-            if self._only and hit.rule.category not in self._only:
-                continue
-            out.append(
-                finding_from_hit(
-                    hit,
-                    type_="TC260_RISK",
-                    detector=FAMILY,
-                    stage=stage,
-                    explanation=f"TC260-003-2024 Appendix A {hit.rule.category.removeprefix('tc260.')} "
-                    f"keyword group {hit.rule.rule}, severity {hit.rule.severity} "
-                    f"({azure_level(hit.rule.severity)})",
-                    pack="cn-tc260",
-                )
-            )
-        return out
+    def accept(self, rule: LexiconRule) -> bool:
+        return not self._only or rule.category in self._only
+
+    def explain(self, rule: LexiconRule) -> str:
+        return (
+            f"TC260-003-2024 Appendix A {rule.category.removeprefix('tc260.')} keyword group {rule.rule}, "
+            f"severity {rule.severity} ({azure_level(rule.severity)})"
+        )
+
+    def findings_for(self, c: Candidate, rule: LexiconRule) -> Iterable[Finding]:
+        for f in super().findings_for(c, rule):
+            yield replace(f, attributes=(*f.attributes, ("pack", "cn-tc260")))
 
 
 def category_counts(detector: TC260Detector) -> dict[str, int]:

@@ -127,8 +127,7 @@ def _deleet(chars: list[str]) -> None:
         if not _LETTER.search(word) or word.isalpha():
             continue
         # only words that mix letters with look-alike digits/symbols: "k1ll", "b0mb", "h@te"
-        letters = sum(c.isalpha() for c in word)
-        if letters < 2:
+        if len(word) < 2:
             continue
         for k in range(m.start(), m.end()):
             rep = _LEET.get(chars[k])
