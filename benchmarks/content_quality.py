@@ -63,7 +63,7 @@ def prohibited_flag(fs: list[Finding]) -> bool:
 
 
 def _eval_rows(name: str, rows: Sequence[Sample]) -> list[Sample]:
-    base = name.split(":")[0]
+    base = name
     if base == "cold":
         return [r for r in rows if r.set == "cold_dev"]
     if base in TRAIN_OK or base.startswith("project_ordinary"):
