@@ -124,12 +124,16 @@ def _deleet(chars: list[str]) -> None:
     joined = "".join(chars)
     for m in _WORD.finditer(joined):
         word = m.group()
-        if not _LETTER.search(word) or word.isalpha():
+        if len(word) < 2 or word.isalpha() or not _LETTER.search(word):
             continue
-        # only words that mix letters with look-alike digits/symbols: "k1ll", "b0mb", "h@te"
-        if len(word) < 2:
-            continue
-        for k in range(m.start(), m.end()):
+        # words that mix letters with look-alike digits/symbols: "k1ll", "b0mb", "h@te", "t0";
+        # a trailing number after two or more letters is a version or name ("covid19", "mp3")
+        end = len(word.rstrip("0123456789"))
+        if end >= 2:
+            word_end = m.start() + end
+        else:
+            word_end = m.end()
+        for k in range(m.start(), word_end):
             rep = _LEET.get(chars[k])
             if rep is not None:
                 chars[k] = rep
