@@ -54,4 +54,6 @@ def test_lists_from_file_and_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="regex"):
         build_scanner(["blocklist"], {"blocklist": {"lists": [{"name": "bad", "regex": ["("]}]}})
     with pytest.raises(ConfigError, match="repeated"):
-        build_scanner(["blocklist"], {"blocklist": {"lists": [{"name": "a", "terms": ["x"]}, {"name": "a", "terms": ["y"]}]}})
+        build_scanner(
+            ["blocklist"], {"blocklist": {"lists": [{"name": "a", "terms": ["x"]}, {"name": "a", "terms": ["y"]}]}}
+        )

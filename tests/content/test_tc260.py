@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from airlock.detectors import build_scanner
-from airlock.detectors.content.tc260 import CATEGORIES, TC260Detector, category_counts
 from airlock.detectors.content.settings import TC260Settings
+from airlock.detectors.content.tc260 import CATEGORIES, TC260Detector, category_counts
 from airlock.errors import ConfigError
 from tests.content.conftest import scan
 

@@ -129,10 +129,7 @@ def _deleet(chars: list[str]) -> None:
         # words that mix letters with look-alike digits/symbols: "k1ll", "b0mb", "h@te", "t0";
         # a trailing number after two or more letters is a version or name ("covid19", "mp3")
         end = len(word.rstrip("0123456789"))
-        if end >= 2 and word[:end].isalpha():
-            word_end = m.start() + end
-        else:
-            word_end = m.end()
+        word_end = m.start() + end if end >= 2 and word[:end].isalpha() else m.end()
         for k in range(m.start(), word_end):
             rep = _LEET.get(chars[k])
             if rep is not None:
