@@ -40,6 +40,7 @@ TRAIN_OK = frozenset(
         "swsr_weibo_sexism",
         "toxigen_seed_statements",
         "project_ordinary",
+        "project_synth",
     }
 )
 MEASURE_ONLY = frozenset({"chineseharm_bench", "toxicn", "tensortrust", "toxicchat_human"})
@@ -263,7 +264,11 @@ def _bipia(root: Path) -> list[Sample]:
 
 def _project(name: str) -> list[Sample]:
     out: list[Sample] = []
-    files = {"project_ordinary": "ordinary_prompts.jsonl", "project_prohibited_use": "prohibited_use.jsonl"}
+    files = {
+        "project_ordinary": "ordinary_prompts.jsonl",
+        "project_synth": "ordinary_synth.jsonl",
+        "project_prohibited_use": "prohibited_use.jsonl",
+    }
     path = REPO / "benchmarks" / "data" / files[name]
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():

@@ -92,7 +92,8 @@ def matrix(texts: Sequence[str]) -> sparse.csr_matrix:
 def head_data(sets: dict[str, list[Sample]], part: str) -> dict[str, tuple[list[str], list[int]]]:
     """Texts and labels per head, from one split."""
     g: dict[str, list[Sample]] = {k: _part(v, part) for k, v in sets.items()}
-    ordinary = g["project_ordinary"]
+    # the synthetic ordinary prompts are training-only: every row is fitted, none is evaluated
+    ordinary = g["project_ordinary"] + (sets["project_synth"] if part == "train" else [])
     benign_scary = [r for n in SCARY_NEG for r in g[n] if r.label == 0]
     # do_not_answer's human_chatbox ("do you have feelings?") and misinformation areas are not
     # requests for harm; they are measured by the benchmark but not fitted as harmful
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     names = sorted(TRAIN_OK)
     sets = {n: load(n) for n in names}
-    if not any(sets[n] for n in names if n != "project_ordinary"):
+    if not any(sets[n] for n in names if not n.startswith("project_")):
         print("shared data not found (set AIRLOCK_SHARED_DATA)", file=sys.stderr)
         return 2
     train = head_data(sets, "train")

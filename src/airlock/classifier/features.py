@@ -5,11 +5,16 @@ inference vector, so the shipped weights always see the features they were fitte
 
 Text is first folded (:func:`airlock.detectors.content.textview.fold`: NFKC, lower case,
 homoglyphs, leetspeak, invisible characters removed), then every character n-gram with
-``1 <= n <= max_n`` is hashed with a polynomial rolling hash into ``2**bits`` buckets.
-Feature values are counts scaled to unit L2 norm.
+``1 <= n <= max_n`` is hashed with a polynomial rolling hash into ``2**bits`` buckets, and so
+is every Latin-script word and word pair (CRC-32, deterministic across processes). Feature
+values are counts scaled to unit L2 norm.
 """
 
 from __future__ import annotations
+
+import itertools
+import re
+import zlib
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +45,15 @@ def hash_ngrams(text: str, *, bits: int, max_n: int, fold_text: bool = True) -> 
             length = n_chars - n + 1
             h = (h[:length] * _PRIME + codes[n - 1 : n - 1 + length] + np.uint64(n)) & _MASK32
             out.append(((h + np.uint64(n) * np.uint64(0x1F1F)) * _MIX) >> shift)
+    words = _WORDS.findall(folded)
+    if words:
+        tokens = words + [a + " " + b for a, b in itertools.pairwise(words)]
+        mask = (1 << bits) - 1
+        out.append(np.array([(zlib.crc32(t.encode()) * 2654435761 >> 7) & mask for t in tokens], dtype=np.uint64))
     return np.concatenate(out).astype(np.int64)
+
+
+_WORDS = re.compile(r"[a-z][a-z0-9']+")
 
 
 def sparse_features(text: str, *, bits: int, max_n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:

@@ -158,6 +158,8 @@ class InjectionDetector(LexiconSource):
         strong = {f.type for f in view.findings if f.detector == FAMILY}
         out: list[Finding] = []
         for head, kind in (("jailbreak", "JAILBREAK"), ("injection", "PROMPT_INJECTION")):
+            if head not in self.settings.heads:
+                continue
             p = scores.get(head)
             thr = tier.threshold if tier.threshold is not None else head_threshold(head)
             escalate = tier.escalate_low <= p < tier.escalate_high and kind not in strong

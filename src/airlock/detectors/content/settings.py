@@ -113,6 +113,10 @@ class InjectionSettings(_Strict):
     """``detectors.settings.prompt_injection``."""
 
     classifier: ClassifierTier = ClassifierTier()
+    heads: list[Literal["jailbreak", "injection"]] = Field(
+        default=["jailbreak"],
+        description="classifier heads to report; the injection head is off by default (see docs: weak, 88 examples)",
+    )
     decode: bool = Field(default=True, description="decode base64 / rot13 / tag-character payloads and rescan them")
     max_decode_bytes: int = Field(default=16384, ge=0, description="largest decoded payload rescanned")
     extra_lexicons: list[str] = []
