@@ -276,7 +276,7 @@ def name_patterns() -> list[tuple[Pattern, tuple[str, ...]]]:
             Pattern(
                 "pii.person.zh_labelled",
                 r"(?:(?:姓名|联系人|收件人|收货人|申请人|负责人|经办人|患者|病人|持卡人|开户人|户主|乘客|客户|员工|"
-                r"请联系|联系|嫌疑人|被告人|原告|当事人|我叫|名叫|法定代表人)[ ]?[:：]?[ ]?|[|\t] ?)"
+                r"请联系|嫌疑人|被告人|原告|当事人|我叫|名叫|法定代表人)[ ]?[:：]?[ ]?|[|\t] ?)"
                 rf"(?P<name>(?:{surnames})[\u4e00-\u9fff]{{1,2}})",
                 handler=_zh_labelled,
                 exclusive=True,
