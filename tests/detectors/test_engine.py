@@ -185,3 +185,17 @@ def test_backends_agree_on_windows_at_text_edges() -> None:
             except ValueError:
                 continue
             assert sorted((s, e) for _, s, e, _ in b.matches(t)) == sorted(expected), (kind, t)
+
+
+def test_hyperscan_database_cache_round_trip(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("hyperscan")
+    monkeypatch.setenv("AIRLOCK_CACHE_DIR", str(tmp_path))
+    first = Engine([Family(patterns=(ORDER, HERON, ZH))], backend="hyperscan")
+    files = list(tmp_path.iterdir())  # type: ignore[attr-defined]
+    assert len(files) == 1
+    second = Engine([Family(patterns=(ORDER, HERON, ZH))], backend="hyperscan")
+    text = "ORD-0004 blue heron 天网"
+    assert spans(text, first.scan(text)) == spans(text, second.scan(text)) != []
+    files[0].write_bytes(b"corrupt")
+    third = Engine([Family(patterns=(ORDER, HERON, ZH))], backend="hyperscan")
+    assert spans(text, third.scan(text)) == spans(text, first.scan(text))

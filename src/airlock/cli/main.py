@@ -19,7 +19,9 @@ def cli() -> None:
 
 def _attach() -> None:
     # one line per command family
-    pass
+    from airlock.cli.scan import scan
+
+    cli.add_command(scan)
 
 
 _attach()

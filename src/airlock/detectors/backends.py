@@ -11,10 +11,13 @@ Aho-Corasick (``pyahocorasick``) or ``str.find``.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 __all__ = ["Backend", "BackendEntry", "available_backends", "make_backend"]
@@ -126,7 +129,55 @@ def _hs_expression(entry: BackendEntry) -> bytes:
     expr = _BOUNDED_REPEAT.sub(
         lambda m: f"{{{m.group(1)},}}" if int(m.group(2)) >= _RELAX_REPEATS_FROM else m.group(0), expr
     )
+    expr = "|".join(_consume_trailing_lookahead(branch) for branch in _top_level_branches(expr))
     return expr.encode("utf-8")
+
+
+_TRAILING_LOOKAHEAD = re.compile(r"\(\?!\[(?P<cls>(?:\\.|[^\]\\])+)\]\)$")
+
+
+def _consume_trailing_lookahead(branch: str) -> str:
+    """``X(?![0-9])`` -> ``X(?:[^0-9]|$)`` for hyperscan.
+
+    Prefilter mode drops look-arounds, so a pattern ending in a repeat would report a match
+    end after every character of a digit run; consuming one non-matching character (or the
+    end) makes it report once per candidate. Still a superset: ``re`` checks the real thing.
+    """
+    m = _TRAILING_LOOKAHEAD.search(branch)
+    if m is None or m.group("cls").startswith("^"):
+        return branch
+    return branch[: m.start()] + f"(?:[^{m.group('cls')}]|$)"
+
+
+def _top_level_branches(expr: str) -> list[str]:
+    """Split ``expr`` on ``|`` outside groups and character classes."""
+    out: list[str] = []
+    depth = 0
+    in_class = False
+    start = 0
+    i = 0
+    while i < len(expr):
+        ch = expr[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if expr[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(expr[start:i])
+            start = i + 1
+        i += 1
+    out.append(expr[start:])
+    return out
 
 
 class HyperscanBackend:
@@ -153,26 +204,24 @@ class HyperscanBackend:
             flags.append(f)
         # patterns hyperscan rejects even in prefilter mode run through ``re`` on the whole text
         self._leftover: list[int] = []
-        good = self._compile_ok(ids, expressions, flags)
         self._db: Any = None
-        if good:
-            db = hyperscan.Database()
-            db.compile(
-                expressions=[expressions[k] for k in good],
-                ids=[ids[k] for k in good],
-                elements=len(good),
-                flags=[flags[k] for k in good],
-            )
-            self._db = db
         self._local = threading.local()
+        if not ids:
+            return
+        try:
+            self._db = _cached_database(expressions, ids, flags)
+            return
+        except hyperscan.error:
+            pass
+        good = self._compile_ok(ids, expressions, flags)
+        if good:
+            self._db = _cached_database(
+                [expressions[k] for k in good], [ids[k] for k in good], [flags[k] for k in good]
+            )
 
     def _compile_ok(self, ids: list[int], expressions: list[bytes], flags: list[int]) -> list[int]:
+        """Indexes of the expressions hyperscan accepts; the others go to ``_leftover``."""
         hs = self._hs
-        try:
-            hs.Database().compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
-            return list(range(len(ids)))
-        except hs.error:
-            pass
         good: list[int] = []
         for k in range(len(ids)):
             try:
@@ -255,6 +304,48 @@ class HyperscanBackend:
                     if m.start() >= last_end or m.start() == m.end():
                         last_end = m.end()
                         yield pid, m.start(), m.end(), m
+
+
+def _cache_dir() -> Path | None:
+    configured = os.environ.get("AIRLOCK_CACHE_DIR")
+    if configured == "":
+        return None
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "airlock"
+
+
+def _cached_database(expressions: list[bytes], ids: list[int], flags: list[int]) -> Any:
+    """Compile, or load a database serialised by an earlier compile of the same patterns.
+
+    Compiling the full default set takes about a second; loading it takes milliseconds. The
+    cache key covers the expressions, ids, flags and the hyperscan version; any cache error
+    falls back to compiling (``AIRLOCK_CACHE_DIR=""`` turns the cache off).
+    """
+    import hyperscan
+
+    digest = hashlib.sha256(
+        repr((getattr(hyperscan, "__version__", ""), expressions, ids, flags)).encode()
+    ).hexdigest()[:32]
+    folder = _cache_dir()
+    path = folder / f"hs-{digest}.db" if folder else None
+    if path is not None and path.is_file():
+        try:
+            return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+        except Exception:  # noqa: S110 - a stale or corrupt cache entry is recompiled below
+            pass
+    db = hyperscan.Database()
+    db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(hyperscan.dumpb(db))
+            tmp.replace(path)
+        except OSError:
+            pass
+    return db
 
 
 def available_backends() -> list[str]:

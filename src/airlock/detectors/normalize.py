@@ -164,6 +164,9 @@ def _needs_change() -> re.Pattern[str]:
     return re.compile("[" + "".join(parts) + "]")
 
 
+_FOLDED: dict[str, str] = {}
+
+
 def _fold(chunk: str) -> str:
     kept = "".join(c for c in chunk if c not in _DELETE)
     if not kept:
@@ -186,6 +189,7 @@ class Normalized:
 
     @property
     def identity(self) -> bool:
+        """Offsets are the same in both texts (characters may still have been replaced 1:1)."""
         return not self.norm_starts
 
     def _orig_start(self, pos: int) -> int:
@@ -236,9 +240,14 @@ def normalize(text: str) -> Normalized:
         if a > pos:
             out.append(text[pos:a])
             npos += a - pos
-        folded = _fold(m.group())
+        chunk = m.group()
+        folded = _FOLDED.get(chunk)
+        if folded is None:
+            folded = _fold(chunk)
+            if len(_FOLDED) < 65536:
+                _FOLDED[chunk] = folded
         out.append(folded)
-        if folded == m.group():
+        if len(folded) == b - a:  # one-to-one: offsets stay aligned, no segment needed
             npos += len(folded)
         else:
             ns.append(npos)
@@ -249,6 +258,4 @@ def normalize(text: str) -> Normalized:
         pos = b
     if pos < len(text):
         out.append(text[pos:])
-    if not ns:
-        return Normalized(text, text)
     return Normalized("".join(out), text, tuple(ns), tuple(ne), tuple(os_), tuple(oe))

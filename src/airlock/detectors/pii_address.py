@@ -34,149 +34,30 @@ _ZH_ADDRESS = (
     r"(?:[0-9A-Za-z]{1,4}(?:号楼|栋|幢|座))?(?:[0-9]{1,3}单元)?(?:[0-9]{1,5}(?:室|房|号))?"
     rf"|(?:{_PROVINCE})?{_HAN}{{2,5}}?市{_HAN}{{1,5}}?(?:区|县)(?:{_HAN}{{1,6}}?(?:镇|乡|街道))?"
 )
+_PROVINCE_RE = re.compile(_PROVINCE)
+_LEAD_ANYWHERE = re.compile(r"寄到|送到|搬到|住在|位于|地址[是为:：]|坐落于|前往")
 _LEADING = re.compile(
     r"^(?:我家住在|我住在|家住在|住在|家住|地址是|地址为|地址|位于|坐落于|来自|前往|寄到|送到|搬到|我在|他在|她在|在|住|于|到|是|为|去|从|往)+"
 )
 
-_USPS_SUFFIXES = [
-    "Alley",
-    "Aly",
-    "Avenue",
-    "Ave",
-    "Boulevard",
-    "Blvd",
-    "Bridge",
-    "Brook",
-    "Bypass",
-    "Byp",
-    "Causeway",
-    "Center",
-    "Ctr",
-    "Circle",
-    "Cir",
-    "Cliff",
-    "Court",
-    "Ct",
-    "Cove",
-    "Creek",
-    "Crescent",
-    "Crest",
-    "Crossing",
-    "Xing",
-    "Drive",
-    "Dr",
-    "Estates",
-    "Expressway",
-    "Expy",
-    "Extension",
-    "Falls",
-    "Ferry",
-    "Field",
-    "Fields",
-    "Flat",
-    "Ford",
-    "Forest",
-    "Fork",
-    "Fort",
-    "Freeway",
-    "Fwy",
-    "Garden",
-    "Gardens",
-    "Gateway",
-    "Glen",
-    "Green",
-    "Grove",
-    "Harbor",
-    "Haven",
-    "Heights",
-    "Hts",
-    "Highway",
-    "Hwy",
-    "Hill",
-    "Hills",
-    "Hollow",
-    "Island",
-    "Junction",
-    "Jct",
-    "Key",
-    "Knoll",
-    "Lake",
-    "Landing",
-    "Lane",
-    "Ln",
-    "Light",
-    "Lock",
-    "Lodge",
-    "Loop",
-    "Mall",
-    "Manor",
-    "Meadow",
-    "Meadows",
-    "Mews",
-    "Mill",
-    "Mills",
-    "Mission",
-    "Motorway",
-    "Mount",
-    "Mountain",
-    "Mtn",
-    "Orchard",
-    "Oval",
-    "Park",
-    "Parkway",
-    "Pkwy",
-    "Pass",
-    "Path",
-    "Pike",
-    "Pines",
-    "Place",
-    "Pl",
-    "Plaza",
-    "Plz",
-    "Point",
-    "Pt",
-    "Port",
-    "Prairie",
-    "Ranch",
-    "Ridge",
-    "River",
-    "Road",
-    "Rd",
-    "Route",
-    "Row",
-    "Run",
-    "Shore",
-    "Shores",
-    "Spring",
-    "Springs",
-    "Square",
-    "Sq",
-    "Station",
-    "Stravenue",
-    "Stream",
-    "Street",
-    "St",
-    "Summit",
-    "Terrace",
-    "Ter",
-    "Trace",
-    "Trail",
-    "Trl",
-    "Tunnel",
-    "Turnpike",
-    "Tpke",
-    "Valley",
-    "Via",
-    "Viaduct",
-    "View",
-    "Village",
-    "Ville",
-    "Vista",
-    "Walk",
-    "Way",
-    "Well",
-    "Wells",
-]
+_USPS_SUFFIX_TEXT = (
+    "Alley Aly Annex Arcade Avenue Ave Bayou Beach Bend Bluff Bluffs Bottom Boulevard Blvd Branch Bridge Brook Brooks "
+    "Burg Burgs Bypass Byp Camp Canyon Cape Causeway Center Centers Ctr Circle Circles Cir Cliff Cliffs Club Common "
+    "Commons Corner Corners Course Court Courts Ct Cove Coves Creek Crescent Crest Crossing Crossroad Crossroads Curve "
+    "Dale Dam Divide Drive Drives Dr Estate Estates Expressway Expy Extension Extensions Falls Ferry Field Fields Flat "
+    "Flats Ford Fords Forest Forge Forges Fork Forks Fort Freeway Fwy Garden Gardens Gateway Glen Glens Green Greens "
+    "Grove Groves Harbor Harbors Haven Heights Hts Highway Hwy Hill Hills Hollow Inlet Island Islands Isle Junction "
+    "Junctions Jct Key Keys Knoll Knolls Lake Lakes Land Landing Lane Ln Light Lights Loaf Lock Locks Lodge Loop Mall "
+    "Manor Manors Meadow Meadows Mews Mill Mills Mission Motorway Mount Mountain Mountains Mtn Neck Orchard Oval "
+    "Overpass Park Parks Parkway Parkways Pkwy Pass Passage Path Pike Pine Pines Place Pl Plain Plains Plaza Plz Point "
+    "Points Pt Port Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge Ridges River Road Roads Rd Route Row Rue "
+    "Run Shoal Shoals Shore Shores Skyway Spring Springs Spur Spurs Square Squares Sq Station Stravenue Stream Street "
+    "Streets St Summit Terrace Ter Throughway Trace Track Trafficway Trail Trailer Trl Tunnel Turnpike Tpke Underpass "
+    "Union Unions Valley Valleys Via Viaduct View Views Village Villages Ville Vista Walk Walks Wall Way Ways "
+    "Well Wells"
+)
+# longest first so that "Streets" is not cut to "Street"
+_USPS_SUFFIXES = sorted(_USPS_SUFFIX_TEXT.split(), key=len, reverse=True)
 _EN_ADDRESS = (
     r"(?<![0-9A-Za-z])[0-9]{1,6}[A-Z]? (?:[NSEW]\.? |North |South |East |West )?(?:[A-Z][a-z]{1,20} ){1,3}"
     rf"(?:{'|'.join(_USPS_SUFFIXES)})\.?(?: (?:NW|NE|SW|SE|N|S|E|W)\.?)?"
@@ -187,8 +68,19 @@ _EN_ADDRESS = (
 
 def _zh_address(c: Candidate) -> Iterator[Finding]:
     text = c.text
+    cut = 0
     lead = _LEADING.match(text)
-    start = c.start + (lead.end() if lead else 0)
+    if lead:
+        cut = lead.end()
+    # "请把发票寄到上海市..." matched from 票: start at a province, or after a leading verb phrase
+    head = text[:10]
+    province = _PROVINCE_RE.search(head)
+    if province and province.start() > cut:
+        cut = province.start()
+    else:
+        for m in _LEAD_ANYWHERE.finditer(head):
+            cut = max(cut, m.end())
+    start = c.start + cut
     body = c.view.text[start : c.end]
     if len(body) < 4:
         return

@@ -40,7 +40,7 @@ _MONTH_RE = (
 )
 _DATE_RE = (
     r"(?P<y1>(?:19|20)[0-9]{2})[-/.年](?P<m1>[01]?[0-9])(?:[-/.月](?P<d1>[0-3]?[0-9])日?|月)"
-    r"|(?P<d2>[0-3]?[0-9])[-/.](?P<m2>[01]?[0-9])[-/.](?P<y2>(?:19|20)[0-9]{2})"
+    r"|(?P<d2>[0-3]?[0-9])[-/.](?P<m2>[0-3]?[0-9])[-/.](?P<y2>(?:19|20)[0-9]{2})"
     rf"|(?P<mn3>{_MONTH_RE}) (?P<d3>[0-3]?[0-9])(?:st|nd|rd|th)?,? (?P<y3>(?:19|20)[0-9]{{2}})"
     rf"|(?P<d4>[0-3]?[0-9])(?:st|nd|rd|th)? (?:of )?(?P<mn4>{_MONTH_RE}),? (?P<y4>(?:19|20)[0-9]{{2}})"
 )
@@ -49,6 +49,13 @@ _DOB_KW = (
     r"born(?: on| in)?)"
 )
 _NUMBER_SPLIT = re.compile(r"[0-9]+")
+
+
+def _sub(c: Candidate, group: str, handler: Callable[[Candidate], Iterator[Finding]]) -> Iterator[Finding]:
+    """Run ``handler`` on the named group of ``c``'s match as if it were the whole match."""
+    assert c.match is not None
+    s, e = c.match.span(group)
+    yield from handler(Candidate(c.pattern, s, e, None, c.view, c.detector))
 
 
 def parse_date(m: re.Match[str]) -> dt.date | None:
@@ -79,12 +86,25 @@ def _phonenumbers() -> object:
     return phonenumbers
 
 
+def _warm_phonenumbers(regions: Sequence[str]) -> None:
+    """Load libphonenumber's per-region metadata now rather than inside the first request."""
+    pn: object = _phonenumbers()
+    for region in (*regions, "CN"):
+        try:
+            num = pn.parse("+1 201 555 0123", region)  # type: ignore[attr-defined]
+            pn.is_valid_number(num)  # type: ignore[attr-defined]
+            pn.parse("020 7946 0000", region)  # type: ignore[attr-defined]
+        except Exception:  # noqa: S112 - warming only
+            continue
+
+
 def contact_patterns(
     today: Callable[[], dt.date], phone_regions: Sequence[str]
 ) -> list[tuple[Pattern, tuple[str, ...]]]:
     # numbers written without a country code: PRC numbers have their own patterns, so try
     # the other regions (a PRC parse would claim "(415) 555-2671" as a Dandong landline)
     regions = tuple(r for r in phone_regions if r != "CN")
+    _warm_phonenumbers(regions)
 
     def email(c: Candidate) -> Iterator[Finding]:
         if re.search(r"://[^\s/@]*:$", c.before(80)):
@@ -100,6 +120,10 @@ def contact_patterns(
             digits = digits[4:]
         elif digits.startswith("86") and len(digits) == 13:
             digits = digits[2:]
+        rest = re.sub(r"^(?:\+|00)86[ -]?", "", c.text)
+        groups = [len(g) for g in re.split(r"[ .-]", rest)]
+        if len(groups) > 1 and groups not in ([3, 4, 4], [3, 8], [7, 4]):
+            return  # separators must group the number as 3-4-4 (an IPv4 address is not a phone)
         if len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789":
             yield c.finding("CN_PHONE", score=0.95, explanation="PRC mobile number")
 
@@ -241,6 +265,17 @@ def contact_patterns(
                 r"(?<![0-9A-Za-z+])(?:1[ .-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}"
                 r"(?![0-9])|(?<![0-9A-Za-z+])0[1-9][0-9]{2,4} [0-9]{3,4} ?[0-9]{3,4}(?![0-9])",
                 handler=phone,
+                exclusive=True,
+            ),
+            ("PHONE",),
+        ),
+        (
+            Pattern(
+                "pii.phone.context",
+                r"(?:phone|tel|telephone|call|mobile|cell|fax|whatsapp|电话|手机|联系方式)[^0-9A-Za-z\n]{0,3}"
+                r"(?:(?:me |us )?(?:at|on|number|no\.?|#)[^0-9\n]{0,3})?(?P<num>[2-9][0-9]{9})(?![0-9])",
+                caseless=True,
+                handler=lambda c: _sub(c, "num", phone),
                 exclusive=True,
             ),
             ("PHONE",),

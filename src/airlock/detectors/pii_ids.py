@@ -8,6 +8,7 @@ runs only where the keyword is). Digits separated by spaces, dashes or dots stil
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 
 from airlock.detectors.base import Finding
@@ -131,7 +132,13 @@ def id_patterns(today: Callable[[], dt.date]) -> list[tuple[Pattern, tuple[str, 
         num = num.upper()
         if sum(ch.isdigit() for ch in num) < 6:
             return
-        cn = (num[0] == "E" and len(num) == 9) or (num[0] in "GDSP" and len(num) == 9 and num[1:].isdigit())
+        cn_format = (num[0] == "E" and len(num) == 9) or (num[0] in "GDSP" and len(num) == 9 and num[1:].isdigit())
+        keyword = c.text[: s - c.start].lower()
+        e_passport = num[0] == "E" and num[1].isalpha() and len(num) == 9  # PRC e-passport: E + letter + 7 digits
+        cn = e_passport or (
+            cn_format
+            and ("护照" in keyword or re.search(r"(?:chinese|china|prc)\W*$", c.before(16).lower()) is not None)
+        )
         yield c.finding(
             "CN_PASSPORT" if cn else "PASSPORT",
             start=s,
@@ -149,11 +156,13 @@ def id_patterns(today: Callable[[], dt.date]) -> list[tuple[Pattern, tuple[str, 
             return
         if len(digits) == 18 and cn_resident_id(digits, today()) is not None:
             return
+        if luhn_valid(digits) and payment_card_brand(digits) is not None:
+            return  # a card number: PAYMENT_CARD reports it
         yield c.finding(
             "BANK_ACCOUNT",
             start=s,
             end=e,
-            score=0.9,
+            score=0.96,
             sensitive=True,
             sensitive_category="financial_account",
             explanation="account number after an account keyword",
@@ -186,7 +195,7 @@ def id_patterns(today: Callable[[], dt.date]) -> list[tuple[Pattern, tuple[str, 
         (
             Pattern(
                 "pii.payment_card",
-                r"(?<![0-9])[2-6][0-9](?:[ -]?[0-9]){11,17}(?![0-9])",
+                r"(?<![0-9])[2-6][0-9](?:[ .-]?[0-9]){11,17}(?![0-9])",
                 handler=payment_card,
                 exclusive=True,
             ),

@@ -26,7 +26,7 @@ ZH_SURNAMES = (
     "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜"
     "倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲"
     "房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商"
-    "刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    "刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝洪鞠羊薄栗楚屠慕阎衡钮靖满匡阙蔚越夔隆晁勾融訾阚乜须巢蒯荆竺逯盖桓"
 )
 ZH_COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐",
@@ -49,6 +49,7 @@ _ZH_GIVEN = "".join(dict.fromkeys(c for c in _GIVEN if c not in ZH_SURNAMES or c
 
 # common words that start with a surname character (高兴, 方面 ...): never a name
 _ZH_STOPWORD_TEXT = (
+    "党委 党组 党支 党内 党外 党风 党性 解除 解放 解释 解答 解读 解说 洪水 满意 满足 盖章 楚国 屠杀 "
     "高兴 高度 高级 高速 高中 方面 方向 方法 方式 方便 方案 黄色 黄金 "
     "王国 周末 周年 周围 常常 常见 许多 于是 张开 白色 白天 马上 文化 "
     "文明 安全 安排 和平 明天 明白 金融 金额 石油 林业 万一 申请 向前 "
@@ -74,24 +75,32 @@ _ZH_STOPWORD_TEXT = (
 )
 _ZH_STOPWORDS = frozenset(_ZH_STOPWORD_TEXT.split())
 
-_LEFT_STRONG = re.compile(
-    r"(?:姓名|名字|联系人|联系|收件人|收货人|申请人|负责人|经办人|患者|病人|客户|员工|学生|用户|乘客|被告人?|原告|"
-    r"当事人|嫌疑人|户主|法人|法定代表人|签名|署名|作者|记者|通讯员|叫|名叫|叫做|我是|我叫|致|给|和|与|及|、)"
-    r"[ ：:，,]?$"
+# a label right before the name: accept any given-name characters
+_LEFT_LABEL = re.compile(
+    r"(?:姓名|名字|联系人|收件人|收货人|申请人|负责人|经办人|患者|病人|客户|员工|学生|用户|乘客|被告人?|原告|"
+    r"当事人|嫌疑人|户主|法定代表人|签名|署名|作者|记者|通讯员|名叫|叫做|我是|我叫|本人|持卡人|开户人|联系|"
+    r"(?:Name|name|Contact|contact)[ ]?[:：])[ ：:，,]?$"
 )
-_RIGHT_STRONG = re.compile(
-    r"^(?:先生|女士|小姐|同志|同学|老师|医生|大夫|护士|教授|院士|博士|律师|经理|总经理|董事长|总裁|主任|书记|局长|"
-    r"处长|科长|部长|省长|市长|县长|总理|主席|委员|代表|总统|首相|外长|大使|记者|警官|师傅|阿姨|叔叔|爷爷|奶奶|"
-    r"说|表示|指出|认为|强调|介绍|告诉|称|等人|等|夫妇|一家|的电话|的手机|的身份证|的邮箱|的地址|、|，|,|（)"
+# a title after the name
+_TITLES = (
+    r"(?:先生|女士|小姐|同志|同学|老师|医生|大夫|护士|教授|院士|博士|律师|经理|总经理|董事长|总裁|主任|书记|局长|"
+    r"处长|科长|部长|省长|市长|县长|总理|主席|委员|总统|首相|外长|大使|警官|师傅|阿姨|叔叔|夫妇|一家|"
+    r"的电话|的手机|的身份证|的邮箱|的地址|的银行)"
 )
+_RIGHT_TITLE = re.compile("^" + _TITLES)
+# a speech verb after the name: weaker, needs name-like given characters
+_VERBS = r"(?:说|表示|指出|认为|强调|介绍|告诉|称|透露|回忆|坦言|笑着说)"
+_RIGHT_VERB = re.compile("^" + _VERBS)
+# characters that may stand right before a name in running text
+_BOUNDARY = frozenset("了和与及同跟给让叫请找问对向被由把将是在为从据见派委托称致、，。；：！？“”‘’（）《》「」 \n\t")
+# characters that rarely end a given name but often follow one (来电, 说, 的 ...)
+_FUNCTION = frozenset("来去到在是的了和与及说也都就还又已被把将对从向给让电请等")
+
 _TRANSLIT = (
     "阿埃艾安昂奥巴拜班邦保贝本比彼宾波伯博布查达戴丹道德登迪蒂丁东杜顿多厄恩法范菲费芬丰佛夫弗福盖甘冈高戈格"
     "根古瓜圭哈海汉豪赫亨侯胡华霍基吉加贾杰金卡凯坎康考科克肯库夸奎拉莱赖兰朗劳勒雷里利连林琳卢鲁伦罗洛马迈"
     "麦曼芒梅门蒙米明莫默姆穆纳奈南内尼努诺欧帕潘佩彭皮珀普奇齐恰乔切琼萨塞桑瑟森沙莎尚舍什施斯松苏索塔泰坦"
     "汤唐特滕提图托瓦万旺威韦维温沃乌伍西希谢休雅亚扬耶伊因英尤于约泽扎詹兹佐"
-)
-_TRANSLIT_RIGHT = re.compile(
-    r"^(?:总统|总理|首相|国务卿|外长|部长|主席|先生|女士|夫人|教授|博士|大使|议员|将军|说|表示|指出|认为|强调|称)"
 )
 
 _EN_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Rev|Capt|Col|Gen|Sgt|Lt)"
@@ -160,25 +169,35 @@ def _name_list(name: str) -> frozenset[str]:
 
 
 def _zh_person(c: Candidate) -> Iterator[Finding]:
-    text = c.text
+    assert c.match is not None
+    text = c.match.group("name")
     sur = 2 if text[:2] in ZH_COMPOUND_SURNAMES else 1
     if sur == 1 and text[:2] in _ZH_STOPWORDS:
         return
-    left = _LEFT_STRONG.search(c.before(8)) is not None
+    before = c.before(10)
+    label = _LEFT_LABEL.search(before) is not None
+    bounded = label or not before or before[-1] in _BOUNDARY or not ("\u4e00" <= before[-1] <= "\u9fff")
+    if not bounded:
+        return
     best: tuple[float, int] | None = None
     for given_len in (2, 1):
         end = sur + given_len
         if end > len(text):
             continue
         given = text[sur:end]
+        if given[-1] in _FUNCTION or given[0] in _FUNCTION:
+            continue
         right_text = c.view.text[c.start + end : c.start + end + 6]
-        right = _RIGHT_STRONG.match(right_text) is not None
+        title = _RIGHT_TITLE.match(right_text) is not None
+        verb = _RIGHT_VERB.match(right_text) is not None
         nameish = sum(ch in _ZH_GIVEN for ch in given) / len(given)
         score = 0.0
-        if left and right:
-            score = 0.95
-        elif left or right:
-            score = 0.85 if nameish >= 0.5 else 0.0
+        if label:
+            score = 0.95 if title or verb else 0.9
+        elif title:
+            score = 0.85
+        elif verb and nameish == 1.0:
+            score = 0.8
         if score and (best is None or score > best[0]):
             best = (score, end)
     if best is not None:
@@ -188,8 +207,9 @@ def _zh_person(c: Candidate) -> Iterator[Finding]:
 
 
 def _zh_translit(c: Candidate) -> Iterator[Finding]:
-    if _TRANSLIT_RIGHT.match(c.after(4)):
-        yield c.finding("PERSON", score=0.8, explanation="transliterated foreign name before a title or verb")
+    assert c.match is not None
+    s, e = c.match.span("name")
+    yield c.finding("PERSON", start=s, end=e, score=0.8, explanation="transliterated foreign name before a title")
 
 
 def _en_titled(c: Candidate) -> Iterator[Finding]:
@@ -201,22 +221,73 @@ def _en_titled(c: Candidate) -> Iterator[Finding]:
 def _en_listed(c: Candidate) -> Iterator[Finding]:
     assert c.match is not None
     first, last = c.match.group("first", "last")
-    if first in _NOT_SURNAME or last.split("-")[0] in _NOT_SURNAME:
+    start, end = c.start, c.end
+    if not _is_name(first, last):
+        # "Contact Greg Davis": the pair that matched was "Contact Greg"; try "Greg Davis"
+        nxt = _NEXT_WORD.match(c.view.text, c.end)
+        if nxt is None or not _is_name(last, nxt.group(1)):
+            return
+        start, end = c.match.start("last"), nxt.end(1)
+    yield c.finding(
+        "PERSON", start=start, end=end, score=0.8, explanation="known first name followed by a known surname"
+    )
+
+
+_NEXT_WORD = re.compile(r"(?: [A-Z]\.)? ([A-Z][a-z]{1,15}(?:-[A-Z][a-z]{1,15})?)\b")
+
+
+def _is_name(first: str, last: str) -> bool:
+    if first in _NOT_SURNAME or last.split("-", maxsplit=1)[0] in _NOT_SURNAME:
+        return False
+    return first in _name_list("en_first_names.txt") and last.split("-", maxsplit=1)[0] in _name_list("en_surnames.txt")
+
+
+def _zh_labelled(c: Candidate) -> Iterator[Finding]:
+    """A surname and one or two characters right after a label or between table separators."""
+    assert c.match is not None
+    s, e = c.match.span("name")
+    name = c.match.group("name")
+    if name[:2] in _ZH_STOPWORDS:
         return
-    if first in _name_list("en_first_names.txt") and last.split("-")[0] in _name_list("en_surnames.txt"):
-        yield c.finding("PERSON", score=0.8, explanation="known first name followed by a known surname")
+    tail = c.view.text[e - 1 : e + 5]
+    if len(name) > 2 and (name[-1] in _FUNCTION or _RIGHT_TITLE.match(tail) or _RIGHT_VERB.match(tail)):
+        e -= 1  # 请联系党俊女士: the 女 starts the title
+    elif name[-1] in _FUNCTION:
+        return
+    yield c.finding("PERSON", start=s, end=e, score=0.9, explanation="Chinese name after a label or in a table cell")
 
 
 def name_patterns() -> list[tuple[Pattern, tuple[str, ...]]]:
     surnames = "|".join(ZH_COMPOUND_SURNAMES) + f"|[{ZH_SURNAMES}]"
-    given = f"[{_ZH_GIVEN}{ZH_SURNAMES}]"
     cap = r"[A-Z][a-z]{1,15}(?:-[A-Z][a-z]{1,15})?"
     return [
-        (Pattern("pii.person.zh", f"(?:{surnames}){given}{{1,2}}", handler=_zh_person, exclusive=True), ("PERSON",)),
+        (
+            Pattern(
+                "pii.person.zh",
+                # the title or verb after the name is part of the match, so hyperscan reports
+                # only names in context (the handler reports the name alone)
+                f"(?P<name>(?:{surnames})[\u4e00-\u9fff]{{1,2}})(?:{_TITLES}|{_VERBS})",
+                handler=_zh_person,
+                exclusive=True,
+            ),
+            ("PERSON",),
+        ),
+        (
+            Pattern(
+                "pii.person.zh_labelled",
+                r"(?:(?:姓名|联系人|收件人|收货人|申请人|负责人|经办人|患者|病人|持卡人|开户人|户主|乘客|客户|员工|"
+                r"请联系|嫌疑人|被告人|原告|当事人|我叫|名叫|法定代表人)[ ]?[:：]?[ ]?|[|\t] ?)"
+                rf"(?P<name>(?:{surnames})[\u4e00-\u9fff]{{1,2}})",
+                handler=_zh_labelled,
+                exclusive=True,
+            ),
+            ("PERSON",),
+        ),
         (
             Pattern(
                 "pii.person.zh_translit",
-                f"(?<![{_TRANSLIT}])[{_TRANSLIT}]{{2,5}}(?:·[{_TRANSLIT}]{{2,5}})?(?![{_TRANSLIT}])",
+                f"(?<![{_TRANSLIT}])(?P<name>[{_TRANSLIT}]{{2,5}}(?:·[{_TRANSLIT}]{{2,5}})?)"
+                r"(?:总统|总理|首相|国务卿|外长|部长|主席|先生|女士|夫人|教授|博士|大使|议员|将军)",
                 handler=_zh_translit,
                 exclusive=True,
             ),

@@ -1,0 +1,1 @@
+"""Operators that change text, driven by detector findings (detectors never rewrite)."""
