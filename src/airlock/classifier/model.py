@@ -12,6 +12,7 @@ cost is linear in the text length and bounded per text.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -29,6 +30,7 @@ __all__ = [
     "ContentClassifier",
     "Scores",
     "cached_predict",
+    "enough_text",
     "head_threshold",
     "load_default",
 ]
@@ -128,6 +130,14 @@ def load_default() -> ContentClassifier:
     ref = resources.files("airlock.classifier") / "weights" / DEFAULT_WEIGHTS
     with resources.as_file(ref) as path:
         return ContentClassifier.load(path)
+
+
+_UNITS = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff]")
+
+
+def enough_text(text: str, minimum: int = 3) -> bool:
+    """At least ``minimum`` Latin words or Chinese characters: shorter texts carry no signal."""
+    return any(n + 1 >= minimum for n, _ in enumerate(_UNITS.finditer(text)))
 
 
 def head_threshold(head: str, default: float = 0.5) -> float:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airlock.classifier.model import Scores, cached_predict, head_threshold
+from airlock.classifier.model import Scores, cached_predict, enough_text, head_threshold
 from airlock.detectors.base import Finding, Stage
 from airlock.detectors.content.common import azure_level, classifier_severity, load_lexicons, rules_of
 from airlock.detectors.content.lexicon import LexiconRule
@@ -60,7 +60,7 @@ class HarmDetector(LexiconSource):
         return hooks
 
     def _classify(self, view: ScanView) -> list[Finding]:
-        if view.depth or not view.text.strip():
+        if view.depth or not enough_text(view.text):
             return []
         tier = self.settings.classifier
         scores = cached_predict(view.text, tier.window, tier.max_windows)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from airlock.classifier.model import cached_predict, head_threshold
+from airlock.classifier.model import cached_predict, enough_text, head_threshold
 from airlock.detectors.base import Finding
 from airlock.detectors.content.common import load_lexicons, rules_of
 from airlock.detectors.content.encodings import hidden_payloads
@@ -151,7 +151,7 @@ class InjectionDetector(LexiconSource):
 
     # ------------------------------------------------------------------ classifier
     def _classify(self, view: ScanView) -> list[Finding]:
-        if view.depth or not view.text.strip():
+        if view.depth or not enough_text(view.text):
             return []
         tier = self.settings.classifier
         scores = cached_predict(view.text, tier.window, tier.max_windows)
