@@ -125,8 +125,6 @@ class InjectionDetector(LexiconSource):
             return []
         out: list[Finding] = []
         for payload in hidden_payloads(view.text, max_bytes=self.settings.max_decode_bytes):
-            if payload.encoding == "base64":
-                continue  # the engine decodes base64 itself (jailbreak.encoding.decoded)
             inner = self._engine_for_payloads().scan(payload.text, stage=view.stage, context=view.context)
             if not inner and payload.encoding != "unicode_tags":
                 continue
