@@ -199,3 +199,9 @@ def test_hyperscan_database_cache_round_trip(tmp_path: object, monkeypatch: pyte
     files[0].write_bytes(b"corrupt")
     third = Engine([Family(patterns=(ORDER, HERON, ZH))], backend="hyperscan")
     assert spans(text, third.scan(text)) == spans(text, first.scan(text))
+
+
+def test_a_family_scans_on_its_own_through_detect(backend: str) -> None:
+    fam = Family(patterns=(ORDER, HERON))
+    out = fam.detect("ORD-0002 and a blue heron", stage=Stage.PROMPT, context=ScanContext())
+    assert [f.type for f in out] == ["EVEN", "TERM"]
