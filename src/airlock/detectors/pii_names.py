@@ -12,6 +12,7 @@ first name from the US Census list followed by a surname from the Census list.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
@@ -235,9 +236,9 @@ _LIST_NEXT = re.compile(
 def name_list_hook(view: ScanView) -> Iterator[Finding]:
     """Extend a found Chinese name over a list: 记者陶世安、徐运平报道 -> both names."""
     known = {(f.start, f.end) for f in view.findings if f.type == "PERSON"}
-    frontier = sorted(known)
+    frontier = deque(sorted(known))
     while frontier:
-        _start, end = frontier.pop(0)
+        _start, end = frontier.popleft()
         m = _LIST_NEXT.match(view.text, end)
         if m is None:
             continue
