@@ -66,9 +66,7 @@ class Pii(PatternSource):
     def __init__(self, settings: PiiSettings | None = None) -> None:
         self.settings = settings or PiiSettings()
         s = self.settings
-        unknown = sorted(set(s.types or ()) | set(s.exclude)) and sorted(
-            set(s.types or ()).union(s.exclude) - set(PII_TYPES)
-        )
+        unknown = sorted(set(s.types or ()).union(s.exclude) - set(PII_TYPES))
         if unknown:
             from airlock.errors import ConfigError
 
