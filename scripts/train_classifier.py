@@ -158,11 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     train = head_data(sets, "train")
     # calibration: 20 % of the TRAINING rows (second hash) never seen by the calibration fit
     calib_thresholds: dict[str, float] = {}
-    rules: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-        "harmful": lambda s, y: _threshold_at_fp(s[y == 0], 0.03, 0.5),
-        "toxic": lambda s, y: 0.5,
-        "jailbreak": lambda s, y: _threshold_at_fp(s[y == 0], 0.01, 0.5),
-        "injection": lambda s, y: _threshold_at_fp(s[y == 0], 0.01, 0.5),
+    # jailbreak templates are long, and so are the ordinary prompts they get confused with: the
+    # jailbreak threshold is set on the calibration negatives of 200+ characters only
+    rules: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]] = {
+        "harmful": lambda s, y, n: _threshold_at_fp(s[y == 0], 0.03, 0.5),
+        "toxic": lambda s, y, n: 0.5,
+        "jailbreak": lambda s, y, n: _threshold_at_fp(s[(y == 0) & (n >= 200)], 0.01, 0.5),
+        "injection": lambda s, y, n: _threshold_at_fp(s[y == 0], 0.01, 0.5),
     }
     heads = list(train)
     for head in heads:
@@ -175,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         if head in rules and cal_t and len(set(fit_y)) == 2:
             w, b = fit(fit_t, fit_y, args.C)
             s = sigmoid(matrix(cal_t) @ w + b)
-            calib_thresholds[head] = round(rules[head](s, cal_y), 4)
+            lengths = np.array([len(t) for t in cal_t])
+            calib_thresholds[head] = round(rules[head](s, cal_y, lengths), 4)
         print(f"{head:12s} train rows {len(texts):6d} positives {sum(labels):6d}", file=sys.stderr)
 
     weights = np.zeros((1 << BITS, len(heads)), dtype=np.float64)

@@ -402,6 +402,52 @@ TWIN_TASKS_ZH = [
 ]
 
 
+# Benign role-play and game set-ups (the kind of prompt ordinary users write that looks like a
+# jailbreak template to an n-gram model), and fiction / history requests with dark themes.
+RP_SETUPS_EN = [
+    "Let's play a text adventure. You are the narrator of a haunted lighthouse mystery",
+    "You are the game master of a fantasy tabletop campaign set in a desert kingdom",
+    "Pretend to be a grumpy but kind librarian in a small coastal town",
+    "Role-play as a ship's computer on a long voyage to Mars",
+    "You are Sherlock Holmes and I am Dr Watson; we are investigating a stolen painting",
+    "Act as a medieval innkeeper who loves gossip",
+    "You will play a friendly alien who is visiting Earth for the first time",
+    "Be my language exchange partner who only speaks simple Japanese",
+    "Play the role of a stern but fair job interviewer at a bank",
+    "You are a tour guide in ancient Rome showing visitors the Forum",
+    "Imagine you are a cat explaining your daily routine",
+    "You are a chatbot for a pizza restaurant taking orders",
+]
+RP_RULES_EN = [
+    "Describe the scene in a few sentences and then ask me what I do next.",
+    "Keep your replies under 100 words and always end with a question.",
+    "Use a playful tone and include one interesting fact in each reply.",
+    "Stay in character for the whole conversation unless I type OOC.",
+    "If I make a mistake, gently correct me in brackets.",
+    "Start by introducing yourself and the setting.",
+]
+DARK_FICTION_EN = [
+    "Write a murder mystery short story where the detective solves the case using a train timetable.",
+    "Summarise the causes and the human cost of the First World War for a history class.",
+    "Write a tense scene for my thriller in which the hero defuses a tense hostage negotiation with words.",
+    "Explain how the Black Death spread through Europe in the 14th century.",
+    "Write a war poem in the style of Wilfred Owen about the trenches.",
+    "What happened at Hiroshima and Nagasaki, and how did it shape nuclear policy?",
+    "Write a villain's monologue for a children's pantomime.",
+    "Describe how medieval castles were defended during a siege.",
+    "Write a short horror story about a house that rearranges its rooms at night.",
+    "Why did the Roman Republic collapse into civil war?",
+]
+RP_SETUPS_ZH = ["我们来玩文字冒险游戏，你是鬼屋灯塔谜案的旁白", "你是一个沙漠王国奇幻跑团的主持人", "请扮演海边小镇里脾气不好但很善良的图书管理员",
+                "你是去火星长途航行的飞船电脑", "你是福尔摩斯，我是华生，我们在调查一幅失窃的画", "假装你是第一次来地球的友善外星人",
+                "你是一家披萨店的点餐机器人", "扮演一个带游客参观故宫的导游"]
+RP_RULES_ZH = ["先用几句话描述场景，然后问我下一步做什么。", "每次回复不超过一百字，并以一个问题结尾。", "语气轻松一点，每次回复加一个有趣的小知识。",
+               "整个对话都保持角色，除非我说“跳出”。"]
+DARK_FICTION_ZH = ["写一篇推理短篇，侦探靠火车时刻表破案。", "给历史课总结一下第一次世界大战的起因和伤亡。", "讲讲十四世纪黑死病是怎么在欧洲传播的。",
+                   "写一首关于战壕的反战诗。", "中世纪城堡在围城战中是怎么防守的？", "写一个房子晚上会自己换房间布局的恐怖小故事。",
+                   "罗马共和国为什么会陷入内战？", "给儿童剧写一段反派的独白。"]
+
+
 def build() -> list[dict[str, object]]:
     rng = random.Random(20250601)
     out: list[dict[str, object]] = []
@@ -432,6 +478,14 @@ def build() -> list[dict[str, object]]:
     for role, task in ZH_ROLES:
         for frame in ("我希望你扮演{r}，{t}。", "请你作为{r}，{t}。", "你现在是{r}，请{t}。"):
             out.append({"text": frame.format(r=role, t=task), "label": 0, "lang": "zh"})
+    for setup in RP_SETUPS_EN:
+        for rule in RP_RULES_EN:
+            out.append({"text": f"{setup}. {rule}", "label": 0, "lang": "en"})
+    for setup in RP_SETUPS_ZH:
+        for rule in RP_RULES_ZH:
+            out.append({"text": f"{setup}。{rule}", "label": 0, "lang": "zh"})
+    out += [{"text": t, "label": 0, "lang": "en"} for t in DARK_FICTION_EN]
+    out += [{"text": t, "label": 0, "lang": "zh"} for t in DARK_FICTION_ZH]
     for frame in TWIN_FRAMES_EN:
         for task in TWIN_TASKS_EN:
             out.append({"text": frame.format(t=task), "label": 0, "lang": "en"})
