@@ -193,12 +193,13 @@ class PatternSource:
     def context_patterns(self, context: ScanContext) -> ContextPatterns | None:
         return None
 
+    _own_engine: Engine | None = None
+
     def detect(self, text: str, *, stage: Stage, context: ScanContext) -> list[Finding]:
-        engine = getattr(self, "_own_engine", None)
-        if engine is None:
-            engine = Engine([self])
-            object.__setattr__(self, "_own_engine", engine)
-        return engine.scan(text, stage=stage, context=context)
+        """Scan with a private engine holding only this family (the gateway merges families)."""
+        if self._own_engine is None:
+            self._own_engine = Engine([self])
+        return self._own_engine.scan(text, stage=stage, context=context)
 
 
 PatternDetector = PatternSource

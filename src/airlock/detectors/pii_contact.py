@@ -86,6 +86,19 @@ def _phonenumbers() -> object:
     return phonenumbers
 
 
+@lru_cache(maxsize=8192)
+def _valid_phone(number: str, region: str | None) -> int | None:
+    """The country code of ``number`` when libphonenumber says it is valid (parse is ~0.1 ms)."""
+    pn: object = _phonenumbers()
+    try:
+        num = pn.parse(number, region)  # type: ignore[attr-defined]
+    except Exception:  # phonenumbers raises NumberParseException on junk
+        return None
+    if not pn.is_valid_number(num):  # type: ignore[attr-defined]
+        return None
+    return int(num.country_code)
+
+
 def _warm_phonenumbers(regions: Sequence[str]) -> None:
     """Load libphonenumber's per-region metadata now rather than inside the first request."""
     pn: object = _phonenumbers()
@@ -137,25 +150,21 @@ def contact_patterns(
             yield c.finding("CN_PHONE", score=0.9, explanation="PRC landline number with area code")
 
     def phone(c: Candidate) -> Iterator[Finding]:
-        pn: object = _phonenumbers()
         text = c.text
-        tries: tuple[str | None, ...] = (None,) if text.startswith(("+", "00")) else regions
-        if text.startswith("00"):
-            text = "+" + text[2:]
-        for region in tries:
-            try:
-                num = pn.parse(text, region)  # type: ignore[attr-defined]
-            except Exception:  # noqa: S112 - phonenumbers raises NumberParseException on junk
-                continue
-            if pn.is_valid_number(num):  # type: ignore[attr-defined]
-                cn = num.country_code == 86
-                yield c.finding(
-                    "CN_PHONE" if cn else "PHONE",
-                    score=0.9,
-                    explanation=f"phone number valid for country code +{num.country_code}",
-                    attributes=(("country_code", num.country_code),),
-                )
-                return
+        international = text.startswith(("+", "00"))
+        key = re.sub(r"[^0-9+]", "", "+" + text[2:] if text.startswith("00") else text)
+        country = (
+            _valid_phone(key, None)
+            if international
+            else next((cc for r in regions if (cc := _valid_phone(key, r)) is not None), None)
+        )
+        if country is not None:
+            yield c.finding(
+                "CN_PHONE" if country == 86 else "PHONE",
+                score=0.9,
+                explanation=f"phone number valid for country code +{country}",
+                attributes=(("country_code", country),),
+            )
 
     def ip(c: Candidate) -> Iterator[Finding]:
         text = c.text
