@@ -45,8 +45,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from airlock.config import parse_config  # noqa: E402
 from airlock.detectors.base import Finding  # noqa: E402
 from airlock.ledger import Ledger, LedgerRefusedError  # noqa: E402
+from airlock.ledger.postgres import PostgresLedgerStore  # noqa: E402
 from airlock.ledger.rules import Facts  # noqa: E402
-from airlock.ledger.store import LedgerStore, PostgresLedgerStore, SQLiteLedgerStore  # noqa: E402
+from airlock.ledger.sqlite import SQLiteLedgerStore  # noqa: E402
+from airlock.ledger.store import LedgerStore  # noqa: E402
 
 KEY = b"benchmark-ledger-key-" + b"0" * 32
 AT = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)

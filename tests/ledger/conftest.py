@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from airlock.config import Config, parse_config
+from airlock.ledger.postgres import PostgresLedgerStore
 from airlock.ledger.service import Ledger
-from airlock.ledger.store import LedgerStore, PostgresLedgerStore, SQLiteLedgerStore
+from airlock.ledger.sqlite import SQLiteLedgerStore
+from airlock.ledger.store import LedgerStore
 
 KEY = b"k" * 32
 

@@ -102,7 +102,7 @@ def test_rebuild_equal_then_detects_a_difference(env: dict[str, str]) -> None:
     result = orjson.loads(res.stdout)
     assert result["equal"] and result["transfers"] == 3 and result["periods"][0]["persons"] == 3
     # an opening balance recorded only in the tables (not in the audit log) is a difference …
-    from airlock.ledger.store import SQLiteLedgerStore
+    from airlock.ledger.sqlite import SQLiteLedgerStore
 
     store = SQLiteLedgerStore(Path(env["AIRLOCK_HOME"]) / "airlock.db")
     store.adjust("acme", 2026, 1, 10, 0)

@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from airlock.ledger.rebuild import compare, ledger_payloads, replay
-from airlock.ledger.store import SQLiteLedgerStore
+from airlock.ledger.sqlite import SQLiteLedgerStore
 from tests.helpers import ServerThread, config_from
 from tests.ledger.pii import RegexScanner, phone, resident_id
 from tests.upstream import FakeUpstream

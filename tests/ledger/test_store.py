@@ -9,16 +9,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from airlock.ledger.store import (
-    COUNTED,
-    Delta,
-    LedgerStore,
-    PeriodResult,
-    PostgresLedgerStore,
-    SQLiteLedgerStore,
-    Totals,
-    Transfer,
-)
+from airlock.ledger.postgres import PostgresLedgerStore
+from airlock.ledger.sqlite import SQLiteLedgerStore
+from airlock.ledger.store import COUNTED, Delta, LedgerStore, PeriodResult, Totals, Transfer
 from airlock.ledger.subjects import Subject
 
 

@@ -29,13 +29,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from airlock.errors import ConfigError
 from airlock.ledger.subjects import Subject, categories_to_bits
@@ -43,13 +40,12 @@ from airlock.stores.base import StoreError
 
 __all__ = [
     "COUNTED",
+    "OPENING_BALANCE",
     "Delta",
     "Flow",
     "LedgerStore",
     "PeriodResult",
-    "PostgresLedgerStore",
     "Resolved",
-    "SQLiteLedgerStore",
     "Totals",
     "Transfer",
     "open_ledger_store",
@@ -534,186 +530,11 @@ class LedgerStore:
             conn.cursor().executemany(self._q(sql), rows)
 
 
-# --------------------------------------------------------------------------- SQLite
-
-
-class SQLiteLedgerStore(LedgerStore):
-    """The ledger tables in the gateway's SQLite file.
-
-    Writers of one process queue on a lock (a fast hand-over) instead of SQLite's sleeping
-    busy handler; other processes still serialise on ``BEGIN IMMEDIATE``. The write-ahead log
-    is checkpointed by a background thread (``PASSIVE``, never blocking a writer), so no
-    recording pays for a checkpoint.
-    """
-
-    def __init__(self, path: str | Path, *, durability: str = "fsync", checkpoint_every: float = 1.0) -> None:
-        self.path = Path(path)
-        self.url = f"sqlite:///{self.path}"
-        self._synchronous = "FULL" if durability == "fsync" else "NORMAL"
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._closed = threading.Event()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._transaction() as conn:
-                for stmt in self._schema():
-                    conn.execute(stmt)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the ledger tables in {self.path}: {exc}") from None
-        self._checkpointer = threading.Thread(
-            target=self._checkpoint_loop, args=(checkpoint_every,), name="airlock-ledger-checkpoint", daemon=True
-        )
-        self._checkpointer.start()
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA wal_autocheckpoint=0")  # the background thread checkpoints
-            self._local.conn = conn
-            with self._lock:
-                self._opened.append(conn)
-        return conn
-
-    def _checkpoint_loop(self, every: float) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=1.0)
-        try:
-            while not self._closed.wait(every):
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            conn.close()
-
-    @contextlib.contextmanager
-    def _transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        if write:
-            self._write_lock.acquire()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-        finally:
-            if write:
-                self._write_lock.release()
-
-    def _errors(self) -> tuple[type[BaseException], ...]:
-        return (sqlite3.Error, _Race)
-
-    def _wrap(self, exc: BaseException, what: str) -> StoreError:
-        return StoreError(f"{what}: {exc}")
-
-    def close(self) -> None:
-        self._closed.set()
-        with self._lock:
-            for conn in self._opened:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._opened.clear()
-        self._local = threading.local()
-
-
-# --------------------------------------------------------------------------- PostgreSQL
-
-
-def _split_url(url: str) -> tuple[str, str | None]:
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    schema = query.pop("schema", None)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment)), schema
-
-
-class PostgresLedgerStore(LedgerStore):
-    _blob = "BYTEA"
-    _bigint = "BIGINT"
-
-    def __init__(self, url: str) -> None:
-        try:
-            import psycopg
-        except ImportError:
-            raise StoreError("the PostgreSQL ledger needs 'psycopg': pip install 'psycopg[binary]'") from None
-        self._psycopg = psycopg
-        self.url = url
-        self._dsn, self.schema = _split_url(url)
-        if self.schema is not None and not self.schema.replace("_", "").isalnum():
-            raise StoreError("the schema name may contain only letters, digits and underscores")
-        self._local = threading.local()
-        self._opened: list[Any] = []
-        self._lock = threading.Lock()
-        try:
-            with self._transaction() as conn:
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext('airlock-ledger-schema'))")
-                for stmt in self._schema():
-                    conn.execute(stmt)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot initialise the PostgreSQL ledger tables: {type(exc).__name__}") from None
-
-    def _q(self, sql: str) -> str:
-        return sql.replace("?", "%s")
-
-    def _conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            try:
-                conn = self._psycopg.connect(self._dsn, autocommit=True)
-                if self.schema:
-                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-                    conn.execute(f'SET search_path TO "{self.schema}"')
-            except self._psycopg.Error as exc:
-                raise StoreError(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
-            self._local.conn = conn
-            with self._lock:
-                self._opened.append(conn)
-        return conn
-
-    @contextlib.contextmanager
-    def _transaction(self, write: bool = True) -> Iterator[Any]:
-        conn = self._conn()
-        try:
-            with conn.transaction():
-                yield conn
-        except self._psycopg.OperationalError:
-            if conn.closed or conn.broken:
-                self._local.conn = None
-            raise
-
-    def _errors(self) -> tuple[type[BaseException], ...]:
-        return (self._psycopg.Error, _Race)
-
-    def _retryable(self, exc: BaseException) -> bool:
-        errors = self._psycopg.errors
-        return isinstance(exc, _Race | errors.DeadlockDetected | errors.SerializationFailure | errors.UniqueViolation)
-
-    def _wrap(self, exc: BaseException, what: str) -> StoreError:
-        return StoreError(f"{what}: {type(exc).__name__}")
-
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._opened:
-                with contextlib.suppress(Exception):
-                    conn.close()
-            self._opened.clear()
-        self._local = threading.local()
-
-    def drop_tables(self) -> None:
-        """Tests: remove the ledger tables from this schema."""
-        with self._transaction() as conn:
-            for table in ("ledger_subjects", "ledger_flows", "ledger_totals"):
-                conn.execute(f"DROP TABLE IF EXISTS {table}")
-
-
 def open_ledger_store(url: str | None, data_dir: Path | None, *, durability: str = "fsync") -> LedgerStore:
     """The ledger tables in the database named by ``store.url`` (default: the data dir's SQLite file)."""
+    from airlock.ledger.postgres import PostgresLedgerStore
+    from airlock.ledger.sqlite import SQLiteLedgerStore
+
     if url is None:
         if data_dir is None:
             raise ConfigError("the ledger needs store.url or a data directory")
