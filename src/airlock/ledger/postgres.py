@@ -44,7 +44,10 @@ class PostgresLedgerStore(LedgerStore):
         self._lock = threading.Lock()
         try:
             with self._transaction() as conn:
+                # one creator at a time when several replicas start together
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext('airlock-ledger-schema'))")
+                if self.schema:
+                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 for stmt in self._schema():
                     conn.execute(stmt)
         except psycopg.Error as exc:
@@ -59,7 +62,8 @@ class PostgresLedgerStore(LedgerStore):
             try:
                 conn = self._psycopg.connect(self._dsn, autocommit=True)
                 if self.schema:
-                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    # the schema may not exist yet: search_path names it anyway, and the
+                    # constructor creates it (under the advisory lock) before any table is used
                     conn.execute(f'SET search_path TO "{self.schema}"')
             except self._psycopg.Error as exc:
                 raise StoreError(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
