@@ -156,7 +156,7 @@ def id_patterns(today: Callable[[], dt.date]) -> list[tuple[Pattern, tuple[str, 
             return
         if len(digits) == 18 and cn_resident_id(digits, today()) is not None:
             return
-        if luhn_valid(digits) and payment_card_brand(digits) is not None:
+        if 13 <= len(digits) <= 19 and luhn_valid(digits) and payment_card_brand(digits) is not None:
             return  # a card number: PAYMENT_CARD reports it
         yield c.finding(
             "BANK_ACCOUNT",
