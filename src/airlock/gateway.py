@@ -35,6 +35,7 @@ from airlock.errors import (
     UpstreamTimeoutError,
 )
 from airlock.exchange import CrossBorderLedger, Exchange
+from airlock.guard import GuardCascade, build_guard
 from airlock.keys import Principal, authenticate, bearer_token
 from airlock.labels import AIGC_FIELD, AIGC_HEADER, aigc_metadata, apply_explicit, header_value
 from airlock.ledger.service import Ledger
@@ -112,6 +113,16 @@ def _ratelimit_headers(decision: LimitDecision, tenant: TenantConfig) -> dict[st
     return headers
 
 
+def _role_of(path: str, roles: Sequence[str]) -> str | None:
+    if path.startswith("messages["):
+        try:
+            index = int(path[len("messages["):path.index("]")])
+        except ValueError:
+            return None
+        return roles[index] if 0 <= index < len(roles) else None
+    return None
+
+
 def _choice_text(choice: Mapping[str, Any]) -> str | None:
     msg = choice.get("message")
     content = msg.get("content") if isinstance(msg, dict) else None
@@ -142,6 +153,7 @@ class Gateway:
         scanner: Scanner | None = None,
         policy: Policy | None = None,
         vault: Vault | None = None,
+        guard: GuardCascade | None = None,
         ledger: CrossBorderLedger | None = None,
         limiter: RateLimiter | None = None,
         metrics: Metrics | None = None,
@@ -166,6 +178,7 @@ class Gateway:
         self.policy: Policy = policy
         #: opened lazily: no key or database access until a request needs a pseudonym
         self.vault = vault or Vault.open(config.vault, config.store.url, data_dir or Path.cwd())
+        self.guard = guard if guard is not None else build_guard(config.detectors.settings)
         self.ledger = ledger
         self.limiter: RateLimiter = limiter or _limiter(config)
         self.metrics = metrics or Metrics()
@@ -196,6 +209,8 @@ class Gateway:
             await provider.aclose()
         await self.http.aclose()
         await self.limiter.aclose()
+        if self.guard is not None:
+            await self.guard.aclose()
         if isinstance(self.ledger, Ledger):
             self.ledger.close()
         await asyncio.to_thread(self.audit.stop)
@@ -295,6 +310,37 @@ class Gateway:
                 findings.append(replace(f, path=path, stage=stage))
         return findings
 
+    async def _scan_guarded(
+        self, trace: Trace, texts: Sequence[tuple[str, str]], stage: Stage, ctx: ScanContext,
+        *, roles: Sequence[str] = (), prompt: str | None = None,
+    ) -> list[Finding]:
+        """The fast tiers, then the guard model for texts whose scores were uncertain."""
+        findings = self._scan(texts, stage, ctx)
+        guard = self.guard
+        if guard is None or (not findings and guard.settings.escalate != "always"):
+            return findings
+        by_path: dict[str, list[Finding]] = {}
+        for f in findings:
+            by_path.setdefault(f.path, []).append(f)
+        documents = [t for p, t in texts if _role_of(p, roles) in ("tool", "function")]
+        out: list[Finding] = []
+        for path, text in texts:
+            mine = by_path.get(path, [])
+            if not guard.needs_guard(mine, stage):
+                out.extend(mine)
+                continue
+            result = await guard.escalate(text, mine, stage=stage, context=ctx, prompt=prompt,
+                                          documents=[d for d in documents if d is not text])
+            trace.extra.setdefault("guard", []).append({"path": path, **result.audit()})
+            if result.refuse:
+                trace.findings.extend(replace(f, path=path) for f in result.findings)
+                raise ServiceUnavailableError(
+                    "The guard model did not answer and the policy fails closed; the request was refused.",
+                    code="guard_unavailable",
+                )
+            out.extend(replace(f, path=path, stage=stage) for f in result.findings)
+        return out
+
     def _note_decision(self, trace: Trace, decision: Decision, stage: Stage) -> None:
         trace.policy_revision = decision.revision
         trace.rules.extend(r for r in decision.rules if r not in trace.rules)
@@ -338,7 +384,7 @@ class Gateway:
             return tenant.aigc
         return self.config.policy.aigc if label_rule else None
 
-    def _prompt_phase(
+    async def _prompt_phase(
         self,
         trace: Trace,
         *,
@@ -368,7 +414,8 @@ class Gateway:
                 ) from None
         texts = extract_texts(body) if not self.scanner.empty else []
         ctx = ScanContext(tenant=tenant.id)
-        findings = self._scan(texts, Stage.PROMPT, ctx)
+        roles = [str(m.get("role")) for m in body["messages"]]
+        findings = await self._scan_guarded(trace, texts, Stage.PROMPT, ctx, roles=roles)
         trace.findings.extend(findings)
         decision = self.policy.decide(PolicyInput(
             stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates,
@@ -385,7 +432,7 @@ class Gateway:
             key_id=trace.key_id or "",
             annotate=not self.scanner.empty,
             aigc=self._aigc_settings(tenant, bool(label_decision and label_decision.label)),
-            roles=[str(m.get("role")) for m in body["messages"]],
+            roles=roles,
         )
         if decision.blocked:
             raise self._refusal(ex, decision)
@@ -500,7 +547,7 @@ class Gateway:
             )
         out_headers = _ratelimit_headers(limit, tenant)
 
-        ex, eligible = self._prompt_phase(
+        ex, eligible = await self._prompt_phase(
             trace, tenant=tenant, body=body, model=model, candidates=candidates, headers=headers or {}
         )
 
@@ -521,7 +568,7 @@ class Gateway:
             self._count_attempts(trace)
         trace.deployment = dep.name
         trace.upstream_status = result.status
-        out = self._complete(ex, dep, result.body, out_headers)
+        out = await self._complete(ex, dep, result.body, out_headers)
         usage = out.get("usage")
         if isinstance(usage, dict):
             trace.usage = {k: int(v) for k, v in usage.items() if isinstance(v, int)}
@@ -536,7 +583,7 @@ class Gateway:
         self._note_decision(ex.trace, decision, Stage.COMPLETION)
         return decision
 
-    def _complete(
+    async def _complete(
         self, ex: Exchange, dep: DeploymentConfig, out: dict[str, Any], headers: dict[str, str]
     ) -> dict[str, Any]:
         """Check, restore, label and annotate a non-streamed completion."""
@@ -554,7 +601,10 @@ class Gateway:
                 continue
             msg = choice.get("message") if isinstance(choice.get("message"), dict) else None
             text = msg.get("content") if msg is not None and isinstance(msg.get("content"), str) else None
-            findings = self._scan([(f"choices[{i}].message.content", text)], Stage.COMPLETION, ctx) if text else []
+            findings = await self._scan_guarded(
+                trace, [(f"choices[{i}].message.content", text)], Stage.COMPLETION, ctx,
+                prompt=ex.texts[-1][1] if ex.texts else None,
+            ) if text else []
             completion_findings.extend(findings)
             decision = self._completion_decision(ex, dep, findings)
             if decision.blocked and msg is not None:

@@ -219,3 +219,13 @@ def test_scans_from_many_threads_agree(backend: str) -> None:
         got = list(pool.map(lambda t: [(f.type, f.start, f.end) for f in s.scan(t)], texts))
     assert got == expected
     assert all(any(t == "EMAIL" for t, _, _ in row) for row in got)
+
+
+def test_prepare_compiles_dictionary_sets_ahead(backend: str) -> None:
+    fam = Family(patterns=(ZH,))
+    fam.tenant_terms["acme"] = (Pattern("fam.t.acme.1", "bluebird", literal=True, emit=Emit("TERM")),)
+    fam.tenant_terms["beta"] = (Pattern("fam.t.beta.1", "redbird", literal=True, emit=Emit("TERM")),)
+    engine = Engine([fam], backend=backend)
+    contexts = [ScanContext(tenant=t) for t in ("acme", "beta", "acme", "none")]
+    assert engine.prepare(contexts) == 3  # acme, beta, and the base set for "none"
+    assert engine.compiled_for(ScanContext(tenant="beta")) is engine.compiled_for(ScanContext(tenant="beta"))

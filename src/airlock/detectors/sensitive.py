@@ -17,6 +17,9 @@ from airlock.detectors.engine import Candidate, Pattern
 
 __all__ = ["SENSITIVE_TERMS", "sensitive_patterns"]
 
+# handler regexes, compiled once (the `re` module cache holds only 512)
+_RX0 = re.compile(r"孩子|儿童|小学|幼儿园|child|kid|son|daughter|boy|girl")
+
 SENSITIVE_TERMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # category: (Chinese terms, English terms)
     "medical_health": (
@@ -130,7 +133,7 @@ def _term_handler(category: str) -> object:
 
 
 def _minor(c: Candidate) -> Iterator[Finding]:
-    if _anchored(c) or re.search(r"孩子|儿童|小学|幼儿园|child|kid|son|daughter|boy|girl", c.before(24) + c.after(16)):
+    if _anchored(c) or _RX0.search(c.before(24) + c.after(16)):
         yield c.finding(
             "SENSITIVE_ATTRIBUTE",
             score=0.75,
