@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import time
@@ -201,6 +202,17 @@ class Gateway:
             warm = getattr(provider, "warm_up", None)
             if warm is not None:
                 self._spawn(warm())
+        prepare = getattr(self.scanner, "prepare", None)
+        if prepare is not None and not self.scanner.empty:
+            # compile every tenant's and deployment's dictionaries now, not on a first request
+            contexts = [ScanContext()] + [ScanContext(tenant=t) for t in self.tenants] + [
+                ScanContext(tenant=t, deployment=d.name) for t in self.tenants for d in self.config.deployments
+            ]
+            await asyncio.to_thread(prepare, contexts)
+            # warm the detectors once so lazily built tables are ready
+            await asyncio.to_thread(self.scanner.scan, "warm up 138 0013 8000", stage=Stage.PROMPT)
+        gc.collect()
+        gc.freeze()  # long-lived start-up objects leave the GC's generations: steadier p99
 
     async def close(self) -> None:
         if self._tasks:
