@@ -526,17 +526,32 @@ class Gateway:
             ex.pseudonyms[dep.name] = ex.maps[key]
         if plan is not None and plan.cross_border:
             in_clear = [f for i, f in enumerate(ex.findings) if i not in transforms]
-            juris = dep.jurisdiction.upper()
-            if self.ledger is not None and juris not in ex.recorded_jurisdictions:
-                outcome = self.ledger.record_transfer(
-                    trace=ex.trace, tenant=ex.tenant, deployment=dep, texts=ex.texts, findings=in_clear,
-                    purpose=ex.purpose,
-                )
-                ex.recorded_jurisdictions.add(juris)
-                if outcome:
-                    ex.trace.extra.setdefault("ledger", []).append(outcome)
-            ex.trace.extra["cross_border"] = {"jurisdiction": juris, "findings_in_clear": len(in_clear)}
+            await self._record_crossing(ex.trace, ex.tenant, dep, texts=ex.texts, in_clear=in_clear,
+                                        purpose=ex.purpose, recorded=ex.recorded_jurisdictions)
         return body
+
+    async def _record_crossing(
+        self,
+        trace: Trace,
+        tenant: TenantConfig,
+        dep: DeploymentConfig,
+        *,
+        texts: Sequence[tuple[str, str]],
+        in_clear: Sequence[Finding],
+        purpose: str | None,
+        recorded: set[str],
+    ) -> None:
+        """Before anything is sent abroad: count the people whose data leaves in clear (fail closed)."""
+        juris = dep.jurisdiction.upper()
+        if self.ledger is not None and juris not in recorded:
+            outcome = await asyncio.to_thread(
+                self.ledger.record_transfer,
+                trace=trace, tenant=tenant, deployment=dep, texts=texts, findings=in_clear, purpose=purpose,
+            )
+            recorded.add(juris)
+            if outcome:
+                trace.extra.setdefault("ledger", []).append(outcome)
+        trace.extra["cross_border"] = {"jurisdiction": juris, "findings_in_clear": len(in_clear)}
 
     # ------------------------------------------------------------------ chat completions
     async def chat(
@@ -710,7 +725,9 @@ class Gateway:
         return StreamResponse(relay.run(first, upstream), headers)
 
     # ------------------------------------------------------------------ embeddings
-    async def embeddings(self, trace: Trace, tenant: TenantConfig, body: dict[str, Any]) -> ChatResponse:
+    async def embeddings(
+        self, trace: Trace, tenant: TenantConfig, body: dict[str, Any], headers: Mapping[str, str] | None = None
+    ) -> ChatResponse:
         model = validate_embeddings(body)
         trace.model = model
         candidates = tuple(d for d in self._candidates(tenant, model) if d.embeddings)
@@ -725,33 +742,46 @@ class Gateway:
                 f"Rate limit exceeded for tenant '{tenant.id}' ({limit.limit}); retry after {retry}s.",
                 headers={"retry-after": str(retry)},
             )
-        if not self.scanner.empty:
-            inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-            ctx = ScanContext(tenant=tenant.id)
-            findings = [
-                replace(f, path=f"input[{i}]")
-                for i, text in enumerate(inputs)
-                if isinstance(text, str)
-                for f in self.scanner.scan(text, stage=Stage.PROMPT, context=ctx)
-            ]
-            trace.findings.extend(findings)
-            decision = self.policy.decide(PolicyInput(
-                stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates))
-            self._note_decision(trace, decision, Stage.PROMPT)
-            if decision.blocked:
-                raise PolicyBlockedError(decision.message or "The request was blocked by policy.",
-                                         rules=list(decision.rules), code=decision.code, status=decision.status,
-                                         param="input")
-            candidates = tuple(d for d in candidates if (p := decision.plan(d.name)) is None or p.eligible)
-            if any(p.transforms for p in decision.plans):
-                raise PolicyBlockedError(
-                    "Embedding inputs with findings the policy would transform are refused: an embedding of "
-                    "placeholders is not the embedding of the text.",
-                    rules=list(decision.rules), code="transform_not_supported", param="input")
+        purpose = (headers or {}).get("x-airlock-purpose") or None
+        if purpose is not None:
+            trace.purpose = purpose[:64]
+            if purpose not in tenant.purposes:
+                raise PermissionDeniedError(
+                    f"Purpose '{purpose[:64]}' is not allowed for this tenant.", code="purpose_not_allowed",
+                    param="x-airlock-purpose")
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        texts = [(f"input[{i}]", t) for i, t in enumerate(inputs) if isinstance(t, str)]
+        findings = self._scan(texts, Stage.PROMPT, ScanContext(tenant=tenant.id))
+        trace.findings.extend(findings)
+        decision = self.policy.decide(PolicyInput(
+            stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates, purpose=purpose))
+        self._note_decision(trace, decision, Stage.PROMPT)
+        if decision.blocked:
+            raise PolicyBlockedError(decision.message or "The request was blocked by policy.",
+                                     rules=list(decision.rules), code=decision.code, status=decision.status,
+                                     param="input")
+        eligible = tuple(d for d in candidates if (p := decision.plan(d.name)) is None or p.eligible)
+        # an embedding of placeholders is not the embedding of the text: deployments the policy
+        # would send a transformed input to are skipped
+        usable = tuple(d for d in eligible if not ((p := decision.plan(d.name)) and p.transforms))
+        if not usable:
+            raise PolicyBlockedError(
+                "The policy would pseudonymise or redact these embedding inputs for every eligible deployment; "
+                "an embedding of placeholders is not the embedding of the text, so the request was refused.",
+                rules=list(decision.rules), code="transform_not_supported", param="input")
+        recorded: set[str] = set()
+
+        async def prepare(dep: DeploymentConfig) -> dict[str, Any]:
+            plan = decision.plan(dep.name)
+            if plan is not None and plan.cross_border:
+                await self._record_crossing(trace, tenant, dep, texts=texts, in_clear=findings, purpose=purpose,
+                                            recorded=recorded)
+            return body
+
         t_up = time.perf_counter()
         try:
             dep, result = await self.router.embeddings(
-                candidates, body, request_id=trace.decision_id, attempts=trace.attempts
+                usable, prepare, request_id=trace.decision_id, attempts=trace.attempts
             )
         except (NoEligibleDeployment, UpstreamFailed) as exc:
             raise self.upstream_error(exc) from None
