@@ -288,7 +288,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=20261122)
     ap.add_argument("--epochs", type=int, default=10, help="most epochs tried on the tune slice")
-    ap.add_argument("--min-precision", type=float, default=0.9, help="precision floor when choosing the threshold")
+    ap.add_argument("--min-precision", type=float, default=0.95, help="precision floor when choosing the threshold")
     ap.add_argument("--folds", type=int, default=5, help="cross-validation folds for epochs and threshold")
     ap.add_argument("--check", action="store_true", help="retrain and compare with the shipped files")
     ap.add_argument("--out", type=Path, default=PACKAGE)
