@@ -19,7 +19,12 @@ def cli() -> None:
 
 def _attach() -> None:
     # one line per command family
-    pass
+    from airlock.cli import audit, keys, serve
+
+    cli.add_command(serve.serve)
+    cli.add_command(serve.config_group)
+    cli.add_command(keys.keys)
+    cli.add_command(audit.audit)
 
 
 _attach()
