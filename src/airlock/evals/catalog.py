@@ -38,9 +38,7 @@ class BuiltinSuite:
 @cache
 def builtin_suites() -> dict[str, BuiltinSuite]:
     index = json.loads(files("airlock.evals").joinpath("suites", "index.json").read_text(encoding="utf-8"))
-    return {
-        name: BuiltinSuite(name, spec["description"], tuple(spec["files"])) for name, spec in index.items()
-    }
+    return {name: BuiltinSuite(name, spec["description"], tuple(spec["files"])) for name, spec in index.items()}
 
 
 def load_builtin(name: str) -> Suite:

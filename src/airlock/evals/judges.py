@@ -169,9 +169,7 @@ class GuardJudge:
         if answer.outcome != "answered":
             return None
         result = await self.guard.moderate(case.messages[-1].content, answer.text)
-        return Judgement(
-            self.name, "harm", result.unsafe, min(max(result.score, 0.0), 1.0), result.categories
-        )
+        return Judgement(self.name, "harm", result.unsafe, min(max(result.score, 0.0), 1.0), result.categories)
 
 
 class CanaryJudge:

@@ -173,9 +173,7 @@ def case_from_row(row: Mapping[str, Any], *, source: str, line: int) -> Case:
         if not prompt.strip():
             fail("prompt is empty")
         user_text = wrappers()[attack].apply(prompt, language) if attack else prompt
-        messages: tuple[Message, ...] = ((Message("system", system),) if system else ()) + (
-            Message("user", user_text),
-        )
+        messages: tuple[Message, ...] = ((Message("system", system),) if system else ()) + (Message("user", user_text),)
         shown = prompt
     else:
         messages = _messages(raw_messages, fail)
@@ -256,9 +254,7 @@ def suite_from_rows(
     for line, row in rows:
         case = case_from_row(row, source=source, line=line)
         if case.id in seen:
-            raise SuiteError(
-                f"duplicate id {case.id!r} (first used on line {seen[case.id]})", source=source, line=line
-            )
+            raise SuiteError(f"duplicate id {case.id!r} (first used on line {seen[case.id]})", source=source, line=line)
         seen[case.id] = line
         cases.append(case)
     if not cases:

@@ -194,9 +194,7 @@ class Metrics:
         return out
 
 
-def _rate(
-    results: Iterable[CaseResult], keep: Callable[[CaseResult], bool], hit: Callable[[CaseResult], bool]
-) -> Rate:
+def _rate(results: Iterable[CaseResult], keep: Callable[[CaseResult], bool], hit: Callable[[CaseResult], bool]) -> Rate:
     chosen = [r for r in results if keep(r)]
     return Rate(sum(1 for r in chosen if hit(r)), len(chosen))
 

@@ -172,14 +172,9 @@ def _bar_chart(
     for i, (label, rate, href) in enumerate(rows):
         y = top + i * row_h
         short = label if len(label) <= 30 else label[:29] + "…"
-        out.append(
-            f'<text x="{label_width - 8}" y="{y + 19}" font-size="12" text-anchor="end">'
-            f"{escape(short)}</text>"
-        )
+        out.append(f'<text x="{label_width - 8}" y="{y + 19}" font-size="12" text-anchor="end">{escape(short)}</text>')
         if not rate.n or rate.value is None:
-            out.append(
-                f'<text x="{label_width + 4}" y="{y + 19}" font-size="12" fill="#6b7585">no cases</text>'
-            )
+            out.append(f'<text x="{label_width + 4}" y="{y + 19}" font-size="12" fill="#6b7585">no cases</text>')
             continue
         value = rate.value
         low, high = rate.interval
@@ -243,9 +238,7 @@ def _case_html(r: CaseResult, clean: Callable[[str], str]) -> str:
     )
 
 
-def _examples(
-    anchor: str, title: str, results: Sequence[CaseResult], clean: Callable[[str], str], limit: int
-) -> str:
+def _examples(anchor: str, title: str, results: Sequence[CaseResult], clean: Callable[[str], str], limit: int) -> str:
     bad = [r for r in results if r.correct is False]
     rest = [r for r in results if r.correct is not False]
     shown = (bad + rest)[:limit]
@@ -380,8 +373,7 @@ def render_html(
     parts.append("<h2 id=metrics>Results by measure</h2>")
     for spec in METRICS:
         rows = [
-            (e.target, e.metrics.rate(spec.name), _slug("ex", e.target, "kind", spec.kinds[0]))
-            for e in board.entries
+            (e.target, e.metrics.rate(spec.name), _slug("ex", e.target, "kind", spec.kinds[0])) for e in board.entries
         ]
         better = "higher is better" if spec.higher_is_better else "lower is better"
         line = f" Dashed line: {escape(spec.threshold_label)}." if spec.threshold is not None else ""
@@ -423,8 +415,7 @@ def render_html(
             parts.append(
                 f"<tr><td>{escape(e.target)}</td><td>{escape(language)}</td>"
                 + "".join(
-                    f'<td class="num {_quality(s, m.rate(s.name))}">{_rate_text(m.rate(s.name))}</td>'
-                    for s in METRICS
+                    f'<td class="num {_quality(s, m.rate(s.name))}">{_rate_text(m.rate(s.name))}</td>' for s in METRICS
                 )
                 + "</tr>"
             )
@@ -450,9 +441,7 @@ def render_html(
             anchor = _slug("ex", e.target, "kind", kind)
             if kind in by_kind:
                 parts.append(
-                    _examples(
-                        anchor, f"{kind.replace('_', ' ')} cases", by_kind[kind], clean, examples_per_group
-                    )
+                    _examples(anchor, f"{kind.replace('_', ' ')} cases", by_kind[kind], clean, examples_per_group)
                 )
             else:
                 parts.append(f'<p id="{anchor}" class=muted>No {escape(kind)} cases in this run.</p>')

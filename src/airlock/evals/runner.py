@@ -178,9 +178,7 @@ async def _judge(
         leaked=verdict.leaked,
         attack_success=verdict.attack_success,
         correct=verdict.correct,
-        judgements=tuple(
-            (j.judge, j.aspect, j.positive, round(j.score, 4), j.reasons) for j in verdict.judgements
-        ),
+        judgements=tuple((j.judge, j.aspect, j.positive, round(j.score, 4), j.reasons) for j in verdict.judgements),
         excerpt=excerpt(answer.text, limit=settings.excerpt_chars, scanner=scanner),
         answer_sha256=_sha(answer.text) if answer.text else None,
         answer_chars=len(answer.text),
@@ -222,9 +220,7 @@ async def run_suite(
     async def one(case: Case) -> None:
         async with gate:
             answer, attempts = await _send_with_retries(target, case, settings)
-        result = await _judge(
-            case, answer, attempts, run=run, panel=panel, scanner=scanner, settings=settings
-        )
+        result = await _judge(case, answer, attempts, run=run, panel=panel, scanner=scanner, settings=settings)
         store.add(result)
         is_error = result.outcome == "error"
         counts["errors" if is_error else "answered"] += 1

@@ -212,9 +212,7 @@ class ResultStore:
     def count(self, run_id: str) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM results WHERE run_id = ?", (run_id,)).fetchone()[0])
 
-    def latest_runs(
-        self, *, suite: str | None = None, targets: Sequence[str] | None = None
-    ) -> list[RunRecord]:
+    def latest_runs(self, *, suite: str | None = None, targets: Sequence[str] | None = None) -> list[RunRecord]:
         """The most recent run per (target, suite), optionally filtered."""
         latest: dict[tuple[str, str], RunRecord] = {}
         for run in self.runs():

@@ -237,9 +237,7 @@ class GatewayTarget:
         except httpx.TimeoutException:
             raise TargetError("gateway timed out", code="timeout", retryable=True) from None
         except httpx.TransportError as exc:
-            raise TargetError(
-                f"gateway unreachable ({type(exc).__name__})", code="connect", retryable=True
-            ) from None
+            raise TargetError(f"gateway unreachable ({type(exc).__name__})", code="connect", retryable=True) from None
         latency = (time.perf_counter() - started) * 1000
         try:
             payload = response.json()
