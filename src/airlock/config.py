@@ -65,7 +65,9 @@ class BreakerSettings(Strict):
 
 class AzureSettings(Strict):
     resource: str | None = Field(None, description="{resource}.openai.azure.com")
-    endpoint: str | None = Field(None, description="full endpoint instead of resource, e.g. https://x.openai.azure.us")
+    endpoint: str | None = Field(
+        None, description="full endpoint instead of resource, e.g. https://x.openai.azure.us"
+    )
     deployment: str
     api_version: str = "2024-10-21"
     auth: Literal["api_key", "entra"] = "api_key"
@@ -152,13 +154,17 @@ class DeploymentConfig(Strict):
         if self.api_key_env:
             value = os.environ.get(self.api_key_env)
             if not value:
-                raise ConfigError(f"deployment {self.name!r}: environment variable {self.api_key_env} is not set")
+                raise ConfigError(
+                    f"deployment {self.name!r}: environment variable {self.api_key_env} is not set"
+                )
             return value
         if self.api_key_file:
             try:
                 return Path(self.api_key_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(f"deployment {self.name!r}: cannot read api_key_file: {exc.strerror}") from None
+                raise ConfigError(
+                    f"deployment {self.name!r}: cannot read api_key_file: {exc.strerror}"
+                ) from None
         return None
 
 

@@ -285,7 +285,9 @@ class Gateway:
         return candidates
 
     # ------------------------------------------------------------------ chat completions
-    async def chat(self, trace: Trace, tenant: TenantConfig, body: dict[str, Any]) -> ChatResponse | StreamResponse:
+    async def chat(
+        self, trace: Trace, tenant: TenantConfig, body: dict[str, Any]
+    ) -> ChatResponse | StreamResponse:
         model = validate_chat(body)
         trace.model = model
         trace.messages = len(body["messages"])
@@ -455,10 +457,8 @@ class Gateway:
             trace.fail(502, "upstream_error_mid_stream")
             trace.extra["stream_error"] = exc.kind
             self.metrics.upstream_errors.labels(dep.name, exc.kind).inc()
-            err = UpstreamError(
-                "The upstream model failed while streaming; the response is incomplete.",
-                code="upstream_error_mid_stream",
-            )
+            err = UpstreamError("The upstream model failed while streaming; the response is incomplete.",
+                                code="upstream_error_mid_stream")
             completed = True
             with contextlib.suppress(ServiceUnavailableError):
                 await self.finish(trace)

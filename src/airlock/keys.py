@@ -93,7 +93,9 @@ def authenticate(store: Store, token: str | None, required_scope: Scope = "infer
     digest comparison is constant-time.
     """
     if not token:
-        raise AuthenticationError("Missing API key: send it as 'Authorization: Bearer <key>'.", code="missing_api_key")
+        raise AuthenticationError(
+            "Missing API key: send it as 'Authorization: Bearer <key>'.", code="missing_api_key"
+        )
     parsed = parse_key(token)
     if parsed is None:
         raise AuthenticationError("Invalid API key.")
@@ -108,5 +110,7 @@ def authenticate(store: Store, token: str | None, required_scope: Scope = "infer
     if record.scope != required_scope:
         if required_scope == "admin":
             raise PermissionDeniedError("This key does not have the admin scope.")
-        raise PermissionDeniedError("This is an admin key; inference routes need a key with the inference scope.")
+        raise PermissionDeniedError(
+            "This is an admin key; inference routes need a key with the inference scope."
+        )
     return Principal(tenant=record.tenant, key_id=record.key_id, scope=record.scope)

@@ -146,10 +146,8 @@ def validate_chat(body: dict[str, Any]) -> str:
     if fmt is not None and (not isinstance(fmt, dict) or not isinstance(fmt.get("type"), str)):
         raise _type_error("response_format", "an object with a 'type'", fmt)
     stop = body.get("stop")
-    if (
-        stop is not None
-        and not isinstance(stop, str)
-        and (not isinstance(stop, list) or not all(isinstance(s, str) for s in stop))
+    if stop is not None and not isinstance(stop, str) and (
+        not isinstance(stop, list) or not all(isinstance(s, str) for s in stop)
     ):
         raise _type_error("stop", "a string or an array of strings", stop)
     return model

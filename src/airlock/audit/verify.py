@@ -74,10 +74,7 @@ def verify_chain(store: Store, verifier: CheckpointVerifier | None = None) -> Ve
     for cp in checkpoints:
         if cp.seq > count:
             return VerifyResult(
-                False,
-                count,
-                verified,
-                count + 1,
+                False, count, verified, count + 1,
                 f"checkpoint at seq {cp.seq} but the chain ends at {count} (records removed from the end)",
             )
         if seen.get(cp.seq) != cp.hash:
@@ -86,10 +83,7 @@ def verify_chain(store: Store, verifier: CheckpointVerifier | None = None) -> Ve
             continue
         if not verifier.verify(cp.seq, cp.hash, cp.key_id, cp.signature):
             return VerifyResult(
-                False,
-                count,
-                verified,
-                cp.seq,
+                False, count, verified, cp.seq,
                 f"checkpoint signature invalid or signed by an unknown key ({cp.key_id})",
             )
         verified += 1

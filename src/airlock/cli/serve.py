@@ -30,7 +30,7 @@ def _banner(config: Config, host: str, port: int, boot: Bootstrap | None) -> Non
     echo_err(
         f"  curl -s {base}/chat/completions -H 'Authorization: Bearer {boot.tenant_key}' "
         f"-H 'Content-Type: application/json' "
-        f'-d \'{{"model": "{model}", "messages": [{{"role": "user", "content": "Hello!"}}]}}\''
+        f"-d '{{\"model\": \"{model}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello!\"}}]}}'"
     )
     echo_err("")
     echo_err(
@@ -94,4 +94,6 @@ def check(file: str) -> None:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(config.revision)
-    echo_err(f"{file}: valid ({len(config.deployments)} deployment(s), {len(config.tenants)} tenant(s))")
+    echo_err(
+        f"{file}: valid ({len(config.deployments)} deployment(s), {len(config.tenants)} tenant(s))"
+    )

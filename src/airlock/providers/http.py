@@ -101,7 +101,9 @@ class AiohttpClient:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host, ttl_dns_cache=300)
+            connector = aiohttp.TCPConnector(
+                limit=self._limit, limit_per_host=self._limit_per_host, ttl_dns_cache=300
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector, auto_decompress=True, trust_env=False, skip_auto_headers=("User-Agent",)
             )
@@ -117,7 +119,9 @@ class AiohttpClient:
         timeouts: TimeoutSettings,
     ) -> HttpResponse:
         session = self._get_session()
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeouts.connect, sock_read=timeouts.first_byte)
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=timeouts.connect, sock_read=timeouts.first_byte
+        )
         try:
             resp = await session.request(
                 method, url, headers=dict(headers), data=content, timeout=timeout, allow_redirects=False

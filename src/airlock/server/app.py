@@ -28,15 +28,9 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
-    body = {
-        "error": {
-            "message": f"Method {request.method} is not allowed here.",
-            "type": "invalid_request_error",
-            "param": None,
-            "code": "method_not_allowed",
-        },
-        "decision_id": None,
-    }
+    body = {"error": {"message": f"Method {request.method} is not allowed here.",
+                      "type": "invalid_request_error", "param": None, "code": "method_not_allowed"},
+            "decision_id": None}
     return json_response(body, 405)
 
 

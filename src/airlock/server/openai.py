@@ -16,7 +16,9 @@ __all__ = ["routes"]
 
 
 def _auth(request: Request, gateway: Gateway, trace: Trace) -> object:
-    _, tenant = gateway.authenticate(trace, request.headers.get("authorization"), request.headers.get("api-key"))
+    _, tenant = gateway.authenticate(
+        trace, request.headers.get("authorization"), request.headers.get("api-key")
+    )
     if tenant is None:  # pragma: no cover - authenticate raises for inference scope
         raise PermissionDeniedError("Unknown tenant.")
     return tenant

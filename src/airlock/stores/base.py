@@ -99,7 +99,9 @@ class Store(Protocol):
     def revoke_key(self, key_id: str, when: str) -> bool: ...
 
     # -- audit
-    def append_audit(self, records: Sequence[PendingAudit], hasher: AuditHasher) -> list[AuditRow]:
+    def append_audit(
+        self, records: Sequence[PendingAudit], hasher: AuditHasher
+    ) -> list[AuditRow]:
         """Append in one transaction, chained after the current head (serialised across
         processes by the store's write lock)."""
         ...

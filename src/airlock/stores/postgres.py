@@ -150,13 +150,8 @@ class PostgresStore:
         self._execute(
             f"INSERT INTO api_keys ({_KEY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
             (
-                record.key_id,
-                record.tenant,
-                record.scope,
-                record.secret_hash,
-                record.created_at,
-                record.name,
-                record.revoked_at,
+                record.key_id, record.tenant, record.scope, record.secret_hash,
+                record.created_at, record.name, record.revoked_at,
             ),
         )
         self._notify(record.key_id)

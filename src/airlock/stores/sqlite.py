@@ -124,7 +124,8 @@ class SQLiteStore:
 
     def get_key(self, key_id: str) -> KeyRecord | None:
         row = self._fetchone(
-            "SELECT key_id, tenant, scope, secret_hash, created_at, name, revoked_at FROM api_keys WHERE key_id = ?",
+            "SELECT key_id, tenant, scope, secret_hash, created_at, name, revoked_at "
+            "FROM api_keys WHERE key_id = ?",
             (key_id,),
         )
         return KeyRecord(*row) if row else None  # type: ignore[arg-type]
@@ -227,11 +228,9 @@ class SQLiteStore:
 
     def checkpoints(self) -> list[Checkpoint]:
         try:
-            rows = (
-                self._conn()
-                .execute("SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq")
-                .fetchall()
-            )
+            rows = self._conn().execute(
+                "SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq"
+            ).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"store read failed: {exc}") from None
         return [Checkpoint(*r) for r in rows]
