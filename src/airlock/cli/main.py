@@ -34,3 +34,7 @@ _attach()
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
