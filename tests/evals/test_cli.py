@@ -34,11 +34,6 @@ def write_config(tmp_path: Path, upstream_url: str) -> Path:
     return path
 
 
-def invoke(*args: str) -> object:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result
-
-
 @pytest.fixture
 def env(tmp_path: Path, upstream: FakeUpstream) -> list[str]:
     config = write_config(tmp_path, upstream.base_url)

@@ -178,7 +178,7 @@ def test_screenshot_in_headless_chromium(tmp_path: Path) -> None:
     page.write_text(render_html(board()), encoding="utf-8")
     shot = ARTIFACTS / "eval-report.png"
     shot.unlink(missing_ok=True)
-    proc = subprocess.run(  # noqa: S603
+    proc = subprocess.run(
         [
             browser,
             "--headless",
