@@ -20,13 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from airlock.detectors.base import Scanner, Stage
+import httpx
+
+from airlock.detectors.base import Finding, Scanner, Stage
 from airlock.evals.cases import Case, Kind
 from airlock.evals.loaders import canary_key
 from airlock.evals.refusal import RefusalModel, default_model, signals
 from airlock.evals.targets import Answer
 
 __all__ = [
+    "AdapterGuard",
     "Aspect",
     "AsrRule",
     "CanaryJudge",
@@ -157,6 +160,39 @@ class GuardModel(Protocol):
     name: str
 
     async def moderate(self, prompt: str, response: str) -> GuardResult: ...
+
+
+class _GuardVerdictLike(Protocol):
+    flagged: bool
+    findings: Sequence[Finding]
+    labels: tuple[str, ...]
+
+
+class _ContentGuardAdapter(Protocol):
+    """The guard adapters of :mod:`airlock.guard` (content issue), matched structurally."""
+
+    name: str
+
+    async def check(
+        self, client: httpx.AsyncClient, text: str, *, stage: Stage, prompt: str | None = None
+    ) -> _GuardVerdictLike: ...
+
+
+class AdapterGuard:
+    """Presents a content guard adapter (``check(client, text, stage=, prompt=)``) as a
+    :class:`GuardModel`: the answer is checked at the completion stage with the request as
+    context; the score is the strongest finding's, or 1.0/0.0 from ``flagged``."""
+
+    def __init__(self, adapter: _ContentGuardAdapter, client: httpx.AsyncClient) -> None:
+        self.adapter = adapter
+        self.client = client
+        self.name = adapter.name
+
+    async def moderate(self, prompt: str, response: str) -> GuardResult:
+        verdict = await self.adapter.check(self.client, response, stage=Stage.COMPLETION, prompt=prompt)
+        default = 1.0 if verdict.flagged else 0.0
+        score = max((f.score for f in verdict.findings), default=default) if verdict.flagged else default
+        return GuardResult(bool(verdict.flagged), score, tuple(verdict.labels))
 
 
 class GuardJudge:
