@@ -63,7 +63,7 @@ def test_classifier_is_blended_by_weight(weight: float, q: float, above: bool) -
     judge = RefusalJudge(classifier=ConstantClassifier(q), classifier_weight=weight)
     p, _ = judge.score(COMPLIANCES[0])
     assert (p >= 0.5) is above
-    assert judge.name == "refusal+classifier"
+    assert judge.name == f"refusal+classifier/{judge.model.version}"
 
 
 class FakeHarmDetector:

@@ -79,7 +79,8 @@ class RefusalClassifier(Protocol):
 
 
 class RefusalJudge:
-    name = "refusal"
+    """``name`` is ``refusal/<weights hash>`` (``refusal+classifier/…`` with a classifier)."""
+
     aspect: Aspect = "refusal"
 
     def __init__(
@@ -96,8 +97,8 @@ class RefusalJudge:
         self.classifier = classifier
         self.classifier_weight = classifier_weight if classifier is not None else 0.0
         self.threshold = threshold
-        if classifier is not None:
-            self.name = "refusal+classifier"
+        kind = "refusal+classifier" if classifier is not None else "refusal"
+        self.name = f"{kind}/{self.model.version}"
 
     def score(self, text: str) -> tuple[float, tuple[str, ...]]:
         if not text.strip():

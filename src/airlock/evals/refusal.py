@@ -14,6 +14,7 @@ Nothing here stores or logs text; :func:`features` returns numbers and pattern i
 # ruff: noqa: E501  -- pattern tables read best one pattern per line
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -224,6 +225,12 @@ class RefusalModel:
     def __post_init__(self) -> None:
         if len(self.weights) != len(FEATURES):
             raise ValueError(f"refusal model needs {len(FEATURES)} weights, got {len(self.weights)}")
+
+    @property
+    def version(self) -> str:
+        """A short hash of the weights: stored with every run, so results name their judge."""
+        key = json.dumps([list(FEATURES), [round(w, 6) for w in self.weights], round(self.bias, 6)])
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
 
     def probability(self, vector: Sequence[float]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, vector, strict=True))
