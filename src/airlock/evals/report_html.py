@@ -95,7 +95,7 @@ th{background:#eef1f5}td.num{text-align:right;white-space:nowrap}
 a{color:#1f5fbf}.good{color:#17733a;font-weight:600}.bad{color:#b3261e;font-weight:600}
 .warn{color:#8a5a00;font-weight:600}.muted{color:#6b7585}
 .card{background:#fff;border:1px solid #d8dde5;border-radius:8px;padding:12px 16px;margin:12px 0}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:12px}
 .case{border-top:1px solid #e4e8ee;padding:8px 0}.case:first-child{border-top:0}
 .prompt,.answer{white-space:pre-wrap;word-break:break-word;font-size:.9em;padding:6px 8px;border-radius:4px}
 .prompt{background:#f1f4f9}.answer{background:#fbf7ee}
@@ -172,7 +172,8 @@ def _bar_chart(
         )
     for i, (label, rate, href) in enumerate(rows):
         y = top + i * row_h
-        short = label if len(label) <= 30 else label[:29] + "…"
+        budget = max(8, label_width // 7)
+        short = label if len(label) <= budget else label[: budget // 2 - 1] + "…" + label[-(budget // 2) :]
         out.append(f'<text x="{label_width - 8}" y="{y + 19}" font-size="12" text-anchor="end">{escape(short)}</text>')
         if not rate.n or rate.value is None:
             out.append(f'<text x="{label_width + 4}" y="{y + 19}" font-size="12" fill="#6b7585">no cases</text>')
@@ -210,9 +211,9 @@ def _verdict_tags(r: CaseResult) -> str:
     elif r.outcome == "error":
         tags.append('<span class="tag">no answer (error)</span>')
     elif r.refused:
-        tags.append(f'<span class="tag">refused ({_pct(r.refusal_score)})</span>')
+        tags.append(f'<span class="tag">refused (refusal score {_pct(r.refusal_score)})</span>')
     else:
-        tags.append(f'<span class="tag">answered ({_pct(r.refusal_score)} refusal)</span>')
+        tags.append(f'<span class="tag">answered (refusal score {_pct(r.refusal_score)})</span>')
     if r.attack_success:
         tags.append('<span class="tag bad">attack succeeded</span>')
     if r.leaked:
@@ -231,7 +232,7 @@ def _case_html(r: CaseResult, clean: Callable[[str], str]) -> str:
     sub = f" · {escape(r.subcategory)}" if r.subcategory else ""
     answer = clean(r.excerpt) if r.excerpt else "<i>(no text)</i>"
     return (
-        f'<div class="case"><div><code>{escape(r.case_id)}</code> · {escape(r.kind)} · '
+        f'<div class="case"><div><code>{escape(r.case_id)}</code> · {escape(r.kind.replace("_", " "))} · '
         f"{escape(r.language)}{sub}{attack} · expected <b>{escape(r.expected)}</b></div>"
         f"<div>{_verdict_tags(r)}</div>"
         f'<div class="prompt">{escape(r.prompt)}</div>'
@@ -246,9 +247,12 @@ def _examples(anchor: str, title: str, results: Sequence[CaseResult], clean: Cal
     more = len(results) - len(shown)
     body = "".join(_case_html(r, clean) for r in shown) or "<p class=muted>no cases</p>"
     tail = f"<p class=muted>{more} more not shown</p>" if more > 0 else ""
+    # The link target sits inside the <details>: browsers open a closed <details> when a
+    # fragment link points into it, so every chart and number link lands on open examples.
     return (
-        f'<details class="card" id="{escape(anchor)}"><summary>{escape(title)} — '
-        f"{len(bad)} not as expected of {len(results)}</summary>{body}{tail}</details>"
+        f'<details class="card"><summary>{escape(title)} — '
+        f"{len(bad)} not as expected of {len(results)}</summary>"
+        f'<div id="{escape(anchor)}">{body}{tail}</div></details>'
     )
 
 
@@ -406,7 +410,7 @@ def render_html(
             rows.append((e.target, rate, _slug("ex", e.target, "cat", category)))
         parts.append(
             f'<div class="card" id="{_slug("category", category)}"><h3>{escape(category)}</h3>'
-            + _bar_chart(category, rows, higher_is_better=True, width=320, label_width=120)
+            + _bar_chart(category, rows, higher_is_better=True, width=470, label_width=190)
             + "</div>"
         )
     parts.append("</div>")
