@@ -16,9 +16,10 @@ from typing import Annotated, Any, Literal
 
 import orjson
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from airlock.errors import ConfigError
+from airlock.policy.rules import AigcLabelSettings, PolicySettings
 
 __all__ = [
     "AzureSettings",
@@ -123,6 +124,9 @@ class DeploymentConfig(Strict):
     trains_on_data: bool = Field(False, description="the provider may train on what it receives")
     allow_org_types: list[str] | None = Field(None, description="only tenants of these org types (default: all)")
     deny_org_types: list[str] = Field([], description="tenants of these org types are not entitled")
+    entitlement_amendment: str | None = Field(
+        None, description="contract amendment that entitles a denied org type (e.g. an intelligence agreement)"
+    )
     priority: int = Field(0, description="lower is tried first within a pool")
     fallbacks: list[str] = Field([], description="deployment names to try after this pool fails")
     embeddings: bool = Field(False, description="the upstream serves /embeddings")
@@ -186,6 +190,9 @@ class TenantConfig(Strict):
     amendments: list[str] = Field([], description="contract amendments the tenant carries")
     models: list[str] = Field(["*"], description="deployment names or public names this tenant may use")
     limits: Limits = Field(Limits(), description="per-tenant rate limits")
+    aigc: AigcLabelSettings | None = Field(
+        None, description="AI-generated content labels for this tenant (default: policy.aigc when a label rule fires)"
+    )
 
     def may_use(self, deployment: DeploymentConfig) -> bool:
         allowed = self.models
@@ -212,6 +219,14 @@ class StoreSettings(Strict):
     url: str | None = Field(None, description="sqlite:///path or postgresql://…; default: SQLite in the data dir")
 
 
+class RateLimitSettings(Strict):
+    backend: Literal["memory", "redis"] = Field(
+        "memory", description="memory: exact within one process; redis: shared by all replicas"
+    )
+    redis_url_env: str = Field("AIRLOCK_REDIS_URL", description="environment variable holding the Redis URL")
+    key_prefix: str = Field("airlock:rl", description="prefix of the Redis keys")
+
+
 class DetectorSettings(Strict):
     enabled: list[str] = Field([], description="detector families to run, by registered name")
     settings: dict[str, dict[str, Any]] = Field({}, description="per-detector settings, keyed by detector name")
@@ -221,9 +236,17 @@ class Config(Strict):
     server: ServerSettings = Field(ServerSettings(), description="HTTP server")
     store: StoreSettings = Field(StoreSettings(), description="where keys and the audit log live")
     audit: AuditSettings = Field(AuditSettings(), description="decision log")
+    ratelimit: RateLimitSettings = Field(RateLimitSettings(), description="where rate-limit counters live")
     detectors: DetectorSettings = Field(DetectorSettings(), description="what is scanned for")
+    policy: PolicySettings = Field(PolicySettings(), description="rules, packs, classification, streaming, labels")
     deployments: Annotated[list[DeploymentConfig], Field(min_length=1, description="upstream models")]
     tenants: list[TenantConfig] = Field([], description="organisations (or parts of one) that hold keys")
+    _source_dir: str | None = PrivateAttr(None)
+
+    @property
+    def source_dir(self) -> str | None:
+        """Directory of the loaded file (relative ``policy.include`` paths resolve against it)."""
+        return self._source_dir
 
     @field_validator("deployments")
     @classmethod
@@ -344,7 +367,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{p}: not valid YAML{where}") from None
-    return parse_config(data, str(p))
+    config = parse_config(data, str(p))
+    config._source_dir = str(p.resolve().parent)
+    return config
 
 
 def default_config_text() -> str:

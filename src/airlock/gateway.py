@@ -10,18 +10,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from airlock.annotations import airlock_block, content_filter_results, prompt_filter_results
 from airlock.audit import AuditWriter, CheckpointSigner
 from airlock.config import Config, DeploymentConfig, TenantConfig
 from airlock.detectors import ScanContext, Scanner, Stage, build_scanner
 from airlock.detectors.base import Finding
 from airlock.errors import (
     AirlockError,
+    ConfigError,
     InvalidRequestError,
     ModelNotFoundError,
     PermissionDeniedError,
@@ -31,14 +34,19 @@ from airlock.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
+from airlock.exchange import CrossBorderLedger, Exchange, Transformer, rewrite
 from airlock.keys import Principal, authenticate, bearer_token
+from airlock.labels import AIGC_FIELD, AIGC_HEADER, aigc_metadata, apply_explicit, header_value
 from airlock.metrics import Metrics
-from airlock.policy import AllowAll, Policy, PolicyInput
-from airlock.providers import AiohttpClient, HttpClient, Provider, ProviderError, build_provider
+from airlock.policy import Decision, Policy, PolicyInput
+from airlock.policy.engine import PolicyEngine
+from airlock.policy.lattice import UnknownLevel
+from airlock.policy.rules import AigcLabelSettings
+from airlock.providers import AiohttpClient, HttpClient, Provider, build_provider
 from airlock.ratelimit import InProcessRateLimiter, LimitDecision, RateLimiter
+from airlock.relay import StreamRelay
 from airlock.requests import extract_texts, validate_chat, validate_embeddings
 from airlock.routing import NoEligibleDeployment, Router, UpstreamFailed
-from airlock.sse import encode_done, encode_event
 from airlock.stores.base import Store, StoreError
 from airlock.trace import Trace
 
@@ -107,6 +115,18 @@ def _choice_text(choice: Mapping[str, Any]) -> str | None:
     return content if isinstance(content, str) else None
 
 
+def _limiter(config: Config) -> RateLimiter:
+    settings = config.ratelimit
+    if settings.backend == "memory":
+        return InProcessRateLimiter()
+    url = os.environ.get(settings.redis_url_env)
+    if not url:
+        raise ConfigError(f"ratelimit.backend is redis but {settings.redis_url_env} is not set")
+    from airlock.ratelimit_redis import RedisRateLimiter
+
+    return RedisRateLimiter(url, prefix=settings.key_prefix)
+
+
 class Gateway:
     def __init__(
         self,
@@ -118,6 +138,8 @@ class Gateway:
         http: HttpClient | None = None,
         scanner: Scanner | None = None,
         policy: Policy | None = None,
+        transformer: Transformer | None = None,
+        ledger: CrossBorderLedger | None = None,
         limiter: RateLimiter | None = None,
         metrics: Metrics | None = None,
         data_dir: Path | None = None,
@@ -132,8 +154,16 @@ class Gateway:
         )
         self.router = Router(config, self.providers)
         self.scanner: Scanner = scanner or build_scanner(config.detectors.enabled, config.detectors.settings)
-        self.policy: Policy = policy or AllowAll()
-        self.limiter: RateLimiter = limiter or InProcessRateLimiter()
+        self._engine: PolicyEngine | None = None
+        if policy is None:
+            self._engine = PolicyEngine(config.policy, config, config.source_dir)
+            policy = self._engine
+        elif isinstance(policy, PolicyEngine):
+            self._engine = policy
+        self.policy: Policy = policy
+        self.transformer = transformer
+        self.ledger = ledger
+        self.limiter: RateLimiter = limiter or _limiter(config)
         self.metrics = metrics or Metrics()
         self.audit = AuditWriter(
             store,
@@ -158,6 +188,7 @@ class Gateway:
         for provider in self.providers.values():
             await provider.aclose()
         await self.http.aclose()
+        await self.limiter.aclose()
         await asyncio.to_thread(self.audit.stop)
 
     def _spawn(self, coro: Any) -> None:
@@ -244,49 +275,153 @@ class Gateway:
         return candidates
 
     # ------------------------------------------------------------------ detection and policy
-    def _scan_prompt(self, trace: Trace, tenant: TenantConfig, body: dict[str, Any]) -> list[Finding]:
+    def _scan(
+        self, texts: Sequence[tuple[str, str]], stage: Stage, ctx: ScanContext
+    ) -> list[Finding]:
         if self.scanner.empty:
             return []
-        ctx = ScanContext(tenant=tenant.id)
         findings: list[Finding] = []
-        for path, text in extract_texts(body):
-            for f in self.scanner.scan(text, stage=Stage.PROMPT, context=ctx):
-                findings.append(replace(f, path=path, stage=Stage.PROMPT))
-        trace.findings.extend(findings)
+        for path, text in texts:
+            for f in self.scanner.scan(text, stage=stage, context=ctx):
+                findings.append(replace(f, path=path, stage=stage))
         return findings
 
-    def _scan_completion(self, trace: Trace, tenant: TenantConfig, texts: list[tuple[str, str]]) -> None:
-        if self.scanner.empty:
-            return
-        ctx = ScanContext(tenant=tenant.id, deployment=trace.deployment)
-        for path, text in texts:
-            for f in self.scanner.scan(text, stage=Stage.COMPLETION, context=ctx):
-                trace.findings.append(replace(f, path=path, stage=Stage.COMPLETION))
-
-    def _decide(
-        self, trace: Trace, tenant: TenantConfig, findings: list[Finding], candidates: tuple[DeploymentConfig, ...]
-    ) -> tuple[DeploymentConfig, ...]:
-        decision = self.policy.decide(
-            PolicyInput(stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates)
-        )
+    def _note_decision(self, trace: Trace, decision: Decision, stage: Stage) -> None:
         trace.policy_revision = decision.revision
-        trace.action = decision.action
-        trace.rules.extend(decision.rules)
+        trace.rules.extend(r for r in decision.rules if r not in trace.rules)
+        if decision.shadow_rules:
+            shadow = trace.extra.setdefault("shadow_rules", [])
+            shadow.extend(r for r in decision.shadow_rules if r not in shadow)
+        if decision.level and stage == Stage.PROMPT:
+            trace.classification = decision.level
+        for alert in decision.alerts:
+            alerts = trace.extra.setdefault("alerts", [])
+            if alert not in alerts:
+                alerts.append(alert)
+            self.metrics.alerts.labels(alert, trace.tenant or "-").inc()
+            log.warning("policy alert", extra={"alert": alert, "decision_id": trace.decision_id,
+                                               "tenant": trace.tenant, "stage": str(stage)})
         if decision.blocked:
-            raise PolicyBlockedError(
-                decision.message or "The request was blocked by policy.",
-                rules=list(decision.rules),
-                code=decision.code,
-                status=decision.status,
-            )
-        if decision.deployments is not None:
-            allowed = set(decision.deployments)
-            candidates = tuple(d for d in candidates if d.name in allowed)
-        return candidates
+            trace.action = "block"
+            for rule in decision.rules:
+                self.metrics.blocks.labels(rule, str(stage)).inc()
+
+    def _refusal(self, ex: Exchange, decision: Decision) -> PolicyBlockedError:
+        acted = {i for h in decision.hits if h.action in ("block", "restrict_route") and not h.shadow
+                 for i in h.findings}
+        code = decision.code or "content_filter"
+        extra: dict[str, Any] = {
+            "innererror": {
+                "code": "ResponsibleAIPolicyViolation" if code == "content_filter" else "AirlockPolicyViolation",
+                "content_filter_results": content_filter_results(ex.findings, filtered=acted, roles=ex.roles),
+            },
+            "airlock": airlock_block(ex.trace.decision_id, decision.rules, ex.findings, action="block",
+                                     policy_revision=decision.revision,
+                                     extra={"level": decision.level} if decision.level else None),
+        }
+        return PolicyBlockedError(
+            decision.message or "The request was blocked by policy.",
+            rules=list(decision.rules), code=code, status=decision.status, extra=extra,
+        )
+
+    def _aigc_settings(self, tenant: TenantConfig, label_rule: bool) -> AigcLabelSettings | None:
+        if tenant.aigc is not None:
+            return tenant.aigc
+        return self.config.policy.aigc if label_rule else None
+
+    def _prompt_phase(
+        self,
+        trace: Trace,
+        *,
+        tenant: TenantConfig,
+        body: dict[str, Any],
+        model: str,
+        candidates: tuple[DeploymentConfig, ...],
+        headers: Mapping[str, str],
+    ) -> tuple[Exchange, tuple[DeploymentConfig, ...]]:
+        purpose = headers.get("x-airlock-purpose") or None
+        if purpose is not None:
+            trace.purpose = purpose[:64]
+            if purpose not in tenant.purposes:
+                allowed = ", ".join(tenant.purposes) or "none"
+                raise PermissionDeniedError(
+                    f"Purpose '{purpose[:64]}' is not allowed for this tenant (allowed: {allowed}).",
+                    code="purpose_not_allowed", param="x-airlock-purpose",
+                )
+        classification = headers.get("x-airlock-classification") or None
+        if classification is not None and self._engine is not None:
+            try:
+                self._engine.level(classification)
+            except UnknownLevel as exc:
+                raise InvalidRequestError(
+                    f"Unknown classification in x-airlock-classification; accepted: {', '.join(exc.accepted)}.",
+                    code="invalid_classification", param="x-airlock-classification",
+                ) from None
+        texts = extract_texts(body) if not self.scanner.empty else []
+        ctx = ScanContext(tenant=tenant.id)
+        findings = self._scan(texts, Stage.PROMPT, ctx)
+        trace.findings.extend(findings)
+        decision = self.policy.decide(PolicyInput(
+            stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates,
+            purpose=purpose, classification=classification,
+        ))
+        self._note_decision(trace, decision, Stage.PROMPT)
+        label_decision = self.policy.decide(PolicyInput(
+            stage=Stage.COMPLETION, tenant=tenant, findings=(), deployments=candidates[:1], purpose=purpose,
+        )) if self._engine is not None and self._engine.labels else None
+        ex = Exchange(
+            trace=trace, tenant=tenant, body=body, model=model, texts=texts, findings=findings,
+            decision=decision, purpose=purpose,
+            scope=(headers.get("x-airlock-conversation-id") or trace.decision_id)[:128],
+            annotate=not self.scanner.empty,
+            aigc=self._aigc_settings(tenant, bool(label_decision and label_decision.label)),
+            roles=[str(m.get("role")) for m in body["messages"]],
+        )
+        if decision.blocked:
+            raise self._refusal(ex, decision)
+        eligible = tuple(d for d in candidates if (p := decision.plan(d.name)) is None or p.eligible)
+        return ex, eligible
+
+    async def _prepare(self, ex: Exchange, dep: DeploymentConfig) -> dict[str, Any]:
+        """The request body for one deployment: transformations, then the cross-border record."""
+        plan = ex.decision.plan(dep.name)
+        transforms = dict(plan.transforms) if plan is not None else {}
+        key = tuple(sorted(transforms.items()))
+        body = ex.prepared.get(key)
+        if body is None:
+            if transforms:
+                if self.transformer is None:
+                    raise ServiceUnavailableError(
+                        "The policy requires pseudonymisation or redaction, but no vault is configured "
+                        "(fail closed).", code="vault_unavailable",
+                    )
+                result = self.transformer.apply(
+                    tenant=ex.tenant.id, scope=ex.scope, texts=ex.texts, findings=ex.findings, actions=transforms
+                )
+                body = rewrite(ex.body, result.texts)
+                ex.trace.extra["transforms"] = dict(result.counts)
+            else:
+                body = ex.body
+            ex.prepared[key] = body
+        if "pseudonymise" in transforms.values():
+            ex.pseudonymised.add(dep.name)
+        if plan is not None and plan.cross_border:
+            in_clear = [f for i, f in enumerate(ex.findings) if i not in transforms]
+            juris = dep.jurisdiction.upper()
+            if self.ledger is not None and juris not in ex.recorded_jurisdictions:
+                outcome = self.ledger.record_transfer(
+                    trace=ex.trace, tenant=ex.tenant, deployment=dep, texts=ex.texts, findings=in_clear,
+                    purpose=ex.purpose,
+                )
+                ex.recorded_jurisdictions.add(juris)
+                if outcome:
+                    ex.trace.extra.setdefault("ledger", []).append(outcome)
+            ex.trace.extra["cross_border"] = {"jurisdiction": juris, "findings_in_clear": len(in_clear)}
+        return body
 
     # ------------------------------------------------------------------ chat completions
     async def chat(
-        self, trace: Trace, tenant: TenantConfig, body: dict[str, Any]
+        self, trace: Trace, tenant: TenantConfig, body: dict[str, Any], headers: Mapping[str, str] | None = None
     ) -> ChatResponse | StreamResponse:
         model = validate_chat(body)
         trace.model = model
@@ -295,37 +430,30 @@ class Gateway:
         trace.stream = stream
         candidates = self._candidates(tenant, model)
 
-        limit = self.limiter.acquire(
-            tenant.id, tenant.limits.rpm, tenant.limits.tpm, _estimate_tokens(body, trace.request_bytes)
-        )
+        estimated = _estimate_tokens(body, trace.request_bytes)
+        limit = await self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, estimated)
         if not limit.allowed:
             retry = max(1, int(limit.retry_after + 0.999))
             raise RateLimitedError(
                 f"Rate limit exceeded for tenant '{tenant.id}' ({limit.limit}); retry after {retry}s.",
                 headers={"retry-after": str(retry), "retry-after-ms": str(int(limit.retry_after * 1000))},
             )
-        estimated = _estimate_tokens(body, trace.request_bytes)
-        headers = _ratelimit_headers(limit, tenant)
+        out_headers = _ratelimit_headers(limit, tenant)
 
-        findings = self._scan_prompt(trace, tenant, body)
-        candidates = self._decide(trace, tenant, findings, candidates)
-        if not candidates:
-            raise PolicyBlockedError(
-                "No deployment is eligible for this request under the policy.",
-                rules=list(trace.rules),
-                code="no_eligible_deployment",
-            )
+        ex, eligible = self._prompt_phase(
+            trace, tenant=tenant, body=body, model=model, candidates=candidates, headers=headers or {}
+        )
+
+        async def prepare(dep: DeploymentConfig) -> dict[str, Any]:
+            return await self._prepare(ex, dep)
 
         if stream:
-            return await self._start_stream(
-                trace, tenant=tenant, body=body, candidates=candidates, headers=headers, estimated=estimated
-            )
+            return await self._start_stream(ex, eligible, prepare, out_headers, estimated)
 
         t_up = time.perf_counter()
         try:
-            dep, result = await self.router.chat(
-                candidates, body, request_id=trace.decision_id, attempts=trace.attempts
-            )
+            dep, result = await self.router.chat(eligible, prepare, request_id=trace.decision_id,
+                                                 attempts=trace.attempts)
         except (NoEligibleDeployment, UpstreamFailed) as exc:
             raise self.upstream_error(exc) from None
         finally:
@@ -333,24 +461,75 @@ class Gateway:
             self._count_attempts(trace)
         trace.deployment = dep.name
         trace.upstream_status = result.status
-        out = result.body
-        out["model"] = model
-        choices = out.get("choices")
-        texts: list[tuple[str, str]] = []
-        if isinstance(choices, list):
-            for i, choice in enumerate(choices):
-                if isinstance(choice, dict):
-                    trace.finish_reasons.append(str(choice.get("finish_reason")))
-                    text = _choice_text(choice)
-                    if text:
-                        texts.append((f"choices[{i}].message.content", text))
-        self._scan_completion(trace, tenant, texts)
+        out = self._complete(ex, dep, result.body, out_headers)
         usage = out.get("usage")
         if isinstance(usage, dict):
             trace.usage = {k: int(v) for k, v in usage.items() if isinstance(v, int)}
-            self._settle(tenant, trace, estimated)
+            await self._settle(tenant, trace, estimated)
         await self.finish(trace)
-        return ChatResponse(out, headers)
+        return ChatResponse(out, out_headers)
+
+    def _completion_decision(self, ex: Exchange, dep: DeploymentConfig, findings: list[Finding]) -> Decision:
+        decision = self.policy.decide(PolicyInput(
+            stage=Stage.COMPLETION, tenant=ex.tenant, findings=findings, deployments=(dep,), purpose=ex.purpose,
+        ))
+        self._note_decision(ex.trace, decision, Stage.COMPLETION)
+        return decision
+
+    def _complete(
+        self, ex: Exchange, dep: DeploymentConfig, out: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        """Check, restore, label and annotate a non-streamed completion."""
+        trace = ex.trace
+        out["model"] = ex.model
+        ctx = ScanContext(tenant=ex.tenant.id, deployment=dep.name)
+        raw_choices = out.get("choices")
+        choices: list[Any] = raw_choices if isinstance(raw_choices, list) else []
+        restore = self.transformer is not None and dep.name in ex.pseudonymised
+        completion_findings: list[Finding] = []
+        for i, choice in enumerate(choices):
+            if not isinstance(choice, dict):
+                continue
+            msg = choice.get("message") if isinstance(choice.get("message"), dict) else None
+            text = msg.get("content") if msg is not None and isinstance(msg.get("content"), str) else None
+            findings = self._scan([(f"choices[{i}].message.content", text)], Stage.COMPLETION, ctx) if text else []
+            completion_findings.extend(findings)
+            decision = self._completion_decision(ex, dep, findings)
+            if decision.blocked and msg is not None:
+                msg["content"] = None
+                choice["finish_reason"] = "content_filter"
+                trace.extra.setdefault("filtered_choices", []).append(
+                    {"choice": i, "rules": list(decision.rules), "code": decision.code})
+            elif msg is not None:
+                if restore:
+                    if text:
+                        msg["content"] = self.transformer.restore(  # type: ignore[union-attr]
+                            tenant=ex.tenant.id, scope=ex.scope, text=text)
+                    for call in msg.get("tool_calls") or []:
+                        fn = call.get("function") if isinstance(call, dict) else None
+                        if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
+                            fn["arguments"] = self.transformer.restore(  # type: ignore[union-attr]
+                                tenant=ex.tenant.id, scope=ex.scope, text=fn["arguments"])
+                if ex.aigc is not None and isinstance(msg.get("content"), str):
+                    msg["content"] = apply_explicit(ex.aigc, msg["content"])
+            trace.finish_reasons.append(str(choice.get("finish_reason")))
+            if ex.annotate:
+                acted = {j for h in decision.hits if h.action == "block" and not h.shadow for j in h.findings}
+                choice["content_filter_results"] = content_filter_results(findings, filtered=acted)
+        trace.findings.extend(completion_findings)
+        if ex.annotate:
+            out["prompt_filter_results"] = prompt_filter_results(ex.findings, roles=ex.roles)
+            out["airlock"] = airlock_block(
+                trace.decision_id, trace.rules, [*ex.findings, *completion_findings],
+                action=trace.action, policy_revision=trace.policy_revision)
+        if ex.aigc is not None and ex.aigc.implicit:
+            first = next((c for c in choices if isinstance(c, dict)), None)
+            content = first.get("message", {}).get("content") if first else None
+            meta = aigc_metadata(ex.aigc, str(out.get("id") or trace.decision_id),
+                                 content if isinstance(content, str) else None)
+            out.setdefault(AIGC_FIELD, meta)  # an upstream's own label is kept
+            headers[AIGC_HEADER] = header_value(out[AIGC_FIELD] if isinstance(out[AIGC_FIELD], dict) else meta)
+        return out
 
     def _count_attempts(self, trace: Trace) -> None:
         for a in trace.attempts:
@@ -359,34 +538,38 @@ class Gateway:
         if trace.upstream_ms and trace.attempts:
             self.metrics.upstream_latency.labels(trace.attempts[-1].deployment).observe(trace.upstream_ms / 1000.0)
 
-    def _settle(self, tenant: TenantConfig, trace: Trace, estimated: int) -> None:
+    async def _settle(self, tenant: TenantConfig, trace: Trace, estimated: int) -> None:
         if not trace.usage:
             return
         used = trace.usage.get("total_tokens", 0)
-        self.limiter.settle(tenant.id, tenant.limits.tpm, used - estimated)
+        await self.limiter.settle(tenant.id, tenant.limits.tpm, used - estimated)
         self.metrics.tokens.labels(tenant.id, "prompt").inc(trace.usage.get("prompt_tokens", 0))
         self.metrics.tokens.labels(tenant.id, "completion").inc(trace.usage.get("completion_tokens", 0))
 
     # ------------------------------------------------------------------ streaming
     async def _start_stream(
         self,
-        trace: Trace,
-        *,
-        tenant: TenantConfig,
-        body: dict[str, Any],
-        candidates: tuple[DeploymentConfig, ...],
+        ex: Exchange,
+        eligible: tuple[DeploymentConfig, ...],
+        prepare: Any,
         headers: dict[str, str],
         estimated: int,
     ) -> StreamResponse:
+        body = ex.body
         client_opts = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
         include_usage = bool(client_opts.get("include_usage")) if client_opts else False
-        upstream_body = dict(body)
-        # meter tokens even when the client did not ask for usage; stripped again below
-        upstream_body["stream_options"] = {**(client_opts or {}), "include_usage": True}
+
+        async def prepare_stream(dep: DeploymentConfig) -> dict[str, Any]:
+            prepared = dict(await prepare(dep))
+            # meter tokens even when the client did not ask for usage; stripped again in the relay
+            prepared["stream_options"] = {**(client_opts or {}), "include_usage": True}
+            return prepared
+
+        trace = ex.trace
         t_up = time.perf_counter()
         try:
             dep, first, upstream = await self.router.open_stream(
-                candidates, upstream_body, request_id=trace.decision_id, attempts=trace.attempts
+                eligible, prepare_stream, request_id=trace.decision_id, attempts=trace.attempts
             )
         except (NoEligibleDeployment, UpstreamFailed) as exc:
             raise self.upstream_error(exc) from None
@@ -395,126 +578,10 @@ class Gateway:
             self._count_attempts(trace)
         trace.deployment = dep.name
         trace.upstream_status = 200
-        relay = self._relay(
-            trace,
-            tenant=tenant,
-            dep=dep,
-            first=first,
-            upstream=upstream,
-            include_usage=include_usage,
-            estimated=estimated,
-            t_up=t_up,
-            prompt_chars=sum(len(str(m.get("content") or "")) for m in body["messages"]),
-        )
-        return StreamResponse(relay, headers)
-
-    async def _relay(
-        self,
-        trace: Trace,
-        *,
-        tenant: TenantConfig,
-        dep: DeploymentConfig,
-        first: dict[str, Any],
-        upstream: AsyncIterator[dict[str, Any]],
-        include_usage: bool,
-        estimated: int,
-        t_up: float,
-        prompt_chars: int,
-    ) -> AsyncIterator[bytes]:
-        model = trace.model or ""
-        pieces: dict[int, list[str]] = {}
-        last_id = str(first.get("id") or "")
-        last_created = first.get("created") or int(time.time())
-        completed = False
-        deadline = t_up + dep.timeouts.total
-        try:
-            chunk: dict[str, Any] | None = first
-            while chunk is not None:
-                out = self._relay_chunk(trace, chunk, model, pieces, include_usage)
-                if out is not None:
-                    yield out
-                remaining = deadline - time.perf_counter()
-                try:
-                    async with asyncio.timeout(min(dep.timeouts.first_byte, max(remaining, 0.001))):
-                        chunk = await anext(upstream, None)
-                except TimeoutError:
-                    raise ProviderError("upstream stream stalled or exceeded its time limit", kind="timeout") from None
-            trace.upstream_ms = (time.perf_counter() - t_up) * 1000.0
-            self._scan_completion(
-                trace, tenant, [(f"choices[{i}].delta.content", "".join(p)) for i, p in sorted(pieces.items())]
-            )
-            if trace.usage is None:
-                # the upstream sent no usage (llama.cpp server, some proxies): estimate it, one
-                # token per content delta and ~4 characters per prompt token, and say so
-                deltas = sum(len(p) for p in pieces.values())
-                prompt = prompt_chars // 4 + 4 * trace.messages
-                trace.usage = {"prompt_tokens": prompt, "completion_tokens": deltas, "total_tokens": prompt + deltas}
-                trace.extra["usage_estimated"] = True
-                if include_usage:
-                    yield encode_event({"id": last_id, "object": "chat.completion.chunk", "created": last_created,
-                                        "model": model, "choices": [], "usage": trace.usage})
-            self._settle(tenant, trace, estimated)
-            completed = True
-            try:
-                await self.finish(trace)
-            except ServiceUnavailableError as exc:
-                yield encode_event(exc.body(trace.decision_id))
-                return
-            yield encode_done()
-        except ProviderError as exc:
-            trace.upstream_ms = (time.perf_counter() - t_up) * 1000.0
-            trace.fail(502, "upstream_error_mid_stream")
-            trace.extra["stream_error"] = exc.kind
-            self.metrics.upstream_errors.labels(dep.name, exc.kind).inc()
-            err = UpstreamError("The upstream model failed while streaming; the response is incomplete.",
-                                code="upstream_error_mid_stream")
-            completed = True
-            with contextlib.suppress(ServiceUnavailableError):
-                await self.finish(trace)
-            yield encode_event(err.body(trace.decision_id))
-        except (asyncio.CancelledError, GeneratorExit):
-            if not completed:
-                trace.fail(499, "client_disconnected", outcome="client_disconnected")
-                self.finish_in_background(trace)
-            raise
-        finally:
-            closer = getattr(upstream, "aclose", None)
-            if closer is not None:
-                self._spawn(_quiet(closer()))
-
-    def _relay_chunk(
-        self,
-        trace: Trace,
-        chunk: dict[str, Any],
-        model: str,
-        pieces: dict[int, list[str]],
-        include_usage: bool,
-    ) -> bytes | None:
-        choices = chunk.get("choices")
-        usage = chunk.get("usage")
-        if isinstance(usage, dict) and usage:
-            trace.usage = {k: int(v) for k, v in usage.items() if isinstance(v, int)}
-        if isinstance(choices, list) and not choices and usage:
-            return encode_event({**chunk, "model": model}) if include_usage else None
-        if not chunk.get("id") and not chunk.get("model"):
-            # Azure asynchronous-filter annotation chunk: pass through untouched
-            return encode_event(chunk)
-        if isinstance(choices, list):
-            for choice in choices:
-                if not isinstance(choice, dict):
-                    continue
-                delta = choice.get("delta")
-                if isinstance(delta, dict) and isinstance(delta.get("content"), str) and delta["content"]:
-                    if trace.ttft_ms is None:
-                        trace.ttft_ms = trace.elapsed_ms()
-                    pieces.setdefault(int(choice.get("index", 0)), []).append(delta["content"])
-                if choice.get("finish_reason"):
-                    trace.finish_reasons.append(str(choice["finish_reason"]))
-        out = dict(chunk)
-        out["model"] = model
-        if not include_usage:
-            out.pop("usage", None)
-        return encode_event(out)
+        if ex.aigc is not None and ex.aigc.implicit:
+            headers[AIGC_HEADER] = header_value(aigc_metadata(ex.aigc, str(first.get("id") or trace.decision_id), None))
+        relay = StreamRelay(self, ex, dep, include_usage=include_usage, estimated=estimated, t_up=t_up)
+        return StreamResponse(relay.run(first, upstream), headers)
 
     # ------------------------------------------------------------------ embeddings
     async def embeddings(self, trace: Trace, tenant: TenantConfig, body: dict[str, Any]) -> ChatResponse:
@@ -525,7 +592,7 @@ class Gateway:
             raise InvalidRequestError(
                 f"The model '{model[:200]}' does not serve embeddings.", param="model", code="unsupported_model"
             )
-        limit = self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, trace.request_bytes // 4)
+        limit = await self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, trace.request_bytes // 4)
         if not limit.allowed:
             retry = max(1, int(limit.retry_after + 0.999))
             raise RateLimitedError(
@@ -542,7 +609,19 @@ class Gateway:
                 for f in self.scanner.scan(text, stage=Stage.PROMPT, context=ctx)
             ]
             trace.findings.extend(findings)
-            candidates = self._decide(trace, tenant, findings, candidates)
+            decision = self.policy.decide(PolicyInput(
+                stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates))
+            self._note_decision(trace, decision, Stage.PROMPT)
+            if decision.blocked:
+                raise PolicyBlockedError(decision.message or "The request was blocked by policy.",
+                                         rules=list(decision.rules), code=decision.code, status=decision.status,
+                                         param="input")
+            candidates = tuple(d for d in candidates if (p := decision.plan(d.name)) is None or p.eligible)
+            if any(p.transforms for p in decision.plans):
+                raise PolicyBlockedError(
+                    "Embedding inputs with findings the policy would transform are refused: an embedding of "
+                    "placeholders is not the embedding of the text.",
+                    rules=list(decision.rules), code="transform_not_supported", param="input")
         t_up = time.perf_counter()
         try:
             dep, result = await self.router.embeddings(
@@ -578,7 +657,3 @@ class Gateway:
         return UpstreamError("Every eligible deployment failed; see the decision id in the audit log.")
 
 
-async def _quiet(coro: Any) -> None:
-    # closing a finished upstream stream is best effort
-    with contextlib.suppress(Exception):
-        await coro

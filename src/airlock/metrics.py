@@ -43,6 +43,8 @@ class Metrics:
             "airlock_upstream_errors", "Failed upstream attempts", ["deployment", "kind"], registry=r
         )
         self.blocks = Counter("airlock_blocks", "Requests blocked, by rule", ["rule", "stage"], registry=r)
+        self.alerts = Counter("airlock_alerts", "Policy alerts (spillage, red_line ...)", ["alert", "tenant"],
+                              registry=r)
         self.tokens = Counter("airlock_tokens", "Tokens by tenant and kind", ["tenant", "kind"], registry=r)
         self.breaker_open = Gauge(
             "airlock_breaker_open", "1 when a deployment's circuit breaker is open", ["deployment"], registry=r

@@ -1,4 +1,4 @@
-"""Per-tenant request and token limits (RPM / TPM).
+"""Per-tenant request and token limits (RPM / TPM), in process (see ratelimit_redis for replicas).
 
 Token buckets refilled continuously: a tenant with ``rpm: 600`` may burst 600 requests and
 then gets 10 per second. Tokens are charged up front from an estimate of the prompt and the
@@ -29,11 +29,13 @@ class LimitDecision:
 
 
 class RateLimiter(Protocol):
-    def acquire(self, tenant: str, rpm: int | None, tpm: int | None, tokens: int) -> LimitDecision: ...
+    async def acquire(self, tenant: str, rpm: int | None, tpm: int | None, tokens: int) -> LimitDecision: ...
 
-    def settle(self, tenant: str, tpm: int | None, delta_tokens: int) -> None:
+    async def settle(self, tenant: str, tpm: int | None, delta_tokens: int) -> None:
         """Correct the token charge once real usage is known (negative = refund)."""
         ...
+
+    async def aclose(self) -> None: ...
 
 
 class _Bucket:
@@ -72,7 +74,10 @@ class InProcessRateLimiter:
             bucket.refill(now)
         return bucket
 
-    def acquire(self, tenant: str, rpm: int | None, tpm: int | None, tokens: int) -> LimitDecision:
+    async def acquire(self, tenant: str, rpm: int | None, tpm: int | None, tokens: int) -> LimitDecision:
+        return self.take(tenant, rpm, tpm, tokens)
+
+    def take(self, tenant: str, rpm: int | None, tpm: int | None, tokens: int) -> LimitDecision:
         if rpm is None and tpm is None:
             return LimitDecision(True)
         now = self._clock()
@@ -95,9 +100,12 @@ class InProcessRateLimiter:
                 remaining_tokens=math.floor(tok.level) if tok else None,
             )
 
-    def settle(self, tenant: str, tpm: int | None, delta_tokens: int) -> None:
+    async def settle(self, tenant: str, tpm: int | None, delta_tokens: int) -> None:
         if not tpm or delta_tokens == 0:
             return
         with self._lock:
             tok = self._bucket(tenant, "tpm", tpm, self._clock())
             tok.level = min(tok.capacity, tok.level - delta_tokens)
+
+    async def aclose(self) -> None:
+        return None

@@ -21,7 +21,23 @@ from typing import Any
 from airlock.config import Config, DeploymentConfig, TenantConfig
 from airlock.providers.base import ChatResult, Provider, ProviderError
 
-__all__ = ["Attempt", "CircuitBreaker", "NoEligibleDeployment", "Router", "UpstreamFailed"]
+__all__ = ["Attempt", "Body", "CircuitBreaker", "NoEligibleDeployment", "Router", "UpstreamFailed"]
+
+#: the request body, or a function that prepares it for one deployment (transformations and
+#: cross-border recording happen there, right before that deployment is called)
+Prepare = Callable[[DeploymentConfig], Awaitable[dict[str, Any]]]
+Body = dict[str, Any] | Prepare
+
+
+def _preparer(body: Body) -> Prepare:
+    if callable(body):
+        return body
+    fixed = body
+
+    async def same(dep: DeploymentConfig) -> dict[str, Any]:
+        return fixed
+
+    return same
 
 
 class NoEligibleDeployment(Exception):
@@ -77,6 +93,10 @@ class CircuitBreaker:
             self._trial_in_flight = True
             return True
         return False
+
+    def release(self) -> None:
+        """The trial request never reached the upstream (refused before sending)."""
+        self._trial_in_flight = False
 
     def success(self) -> None:
         self.failures = 0
@@ -199,6 +219,9 @@ class Router:
                         break
                     await self._sleep(wait)
                     continue
+                except BaseException:
+                    breaker.release()
+                    raise
                 attempts.append(Attempt(dep.name, "ok", 200, (time.perf_counter() - t0) * 1000))
                 breaker.success()
                 return dep, result
@@ -207,12 +230,15 @@ class Router:
         raise UpstreamFailed(last)
 
     async def chat(
-        self, candidates: Sequence[DeploymentConfig], body: dict[str, Any], *, request_id: str, attempts: list[Attempt]
+        self, candidates: Sequence[DeploymentConfig], body: Body, *, request_id: str, attempts: list[Attempt]
     ) -> tuple[DeploymentConfig, ChatResult]:
+        prepare = _preparer(body)
+
         async def call(provider: Provider, dep: DeploymentConfig) -> ChatResult:
+            prepared = await prepare(dep)
             try:
                 async with asyncio.timeout(dep.timeouts.total):
-                    return await provider.chat(body, request_id=request_id)
+                    return await provider.chat(prepared, request_id=request_id)
             except TimeoutError:
                 raise ProviderError(
                     f"upstream call exceeded {dep.timeouts.total:g}s", kind="timeout", retryable=True
@@ -222,12 +248,15 @@ class Router:
         return dep, result
 
     async def embeddings(
-        self, candidates: Sequence[DeploymentConfig], body: dict[str, Any], *, request_id: str, attempts: list[Attempt]
+        self, candidates: Sequence[DeploymentConfig], body: Body, *, request_id: str, attempts: list[Attempt]
     ) -> tuple[DeploymentConfig, ChatResult]:
+        prepare = _preparer(body)
+
         async def call(provider: Provider, dep: DeploymentConfig) -> ChatResult:
+            prepared = await prepare(dep)
             try:
                 async with asyncio.timeout(dep.timeouts.total):
-                    return await provider.embeddings(body, request_id=request_id)
+                    return await provider.embeddings(prepared, request_id=request_id)
             except TimeoutError:
                 raise ProviderError(
                     f"upstream call exceeded {dep.timeouts.total:g}s", kind="timeout", retryable=True
@@ -237,7 +266,7 @@ class Router:
         return dep, result
 
     async def open_stream(
-        self, candidates: Sequence[DeploymentConfig], body: dict[str, Any], *, request_id: str, attempts: list[Attempt]
+        self, candidates: Sequence[DeploymentConfig], body: Body, *, request_id: str, attempts: list[Attempt]
     ) -> tuple[DeploymentConfig, dict[str, Any], AsyncIterator[dict[str, Any]]]:
         """Start a stream on the first deployment that produces a first chunk.
 
@@ -246,8 +275,10 @@ class Router:
 
         Opened = tuple[dict[str, Any], AsyncIterator[dict[str, Any]]]
 
+        prepare = _preparer(body)
+
         async def call(provider: Provider, dep: DeploymentConfig) -> Opened:
-            stream = provider.chat_stream(body, request_id=request_id)
+            stream = provider.chat_stream(await prepare(dep), request_id=request_id)
             try:
                 async with asyncio.timeout(dep.timeouts.first_byte):
                     first = await anext(stream)

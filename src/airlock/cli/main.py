@@ -19,12 +19,14 @@ def cli() -> None:
 
 def _attach() -> None:
     # one line per command family
-    from airlock.cli import audit, keys, serve
+    from airlock.cli import audit, keys, policy, serve
 
     cli.add_command(serve.serve)
     cli.add_command(serve.config_group)
     cli.add_command(keys.keys)
     cli.add_command(audit.audit)
+    cli.add_command(policy.policy)
+    cli.add_command(policy.replay)
     cli.add_command(__import__("airlock.cli.eval", fromlist=["eval_group"]).eval_group)
 
 

@@ -1,15 +1,17 @@
-"""The decision contract between detectors, policy and enforcement."""
+"""The decision contract between detectors, policy and enforcement (plain values, no I/O)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from airlock.config import DeploymentConfig, TenantConfig
 from airlock.detectors.base import Finding, Stage
 
-__all__ = ["AllowAll", "Decision", "Policy", "PolicyInput"]
+if TYPE_CHECKING:
+    from airlock.config import DeploymentConfig, TenantConfig
+
+__all__ = ["AllowAll", "Decision", "DeploymentPlan", "Policy", "PolicyInput", "RuleHit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,25 +21,68 @@ class PolicyInput:
     findings: Sequence[Finding]
     deployments: Sequence[DeploymentConfig]
     purpose: str | None = None
+    #: the x-airlock-classification header, already validated
+    classification: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """One rule that fired, with what it needs for enforcement and explanation."""
+
+    rule: str
+    action: str
+    code: str | None = None
+    message: str | None = None
+    status: int = 400
+    alert: str | None = None
+    shadow: bool = False
+    findings: tuple[int, ...] = ()
+    deployment: str | None = None
+    specificity: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentPlan:
+    """What the decision means for one candidate deployment."""
+
+    deployment: str
+    eligible: bool
+    cross_border: bool = False
+    block: RuleHit | None = None
+    #: finding index → "redact" | "pseudonymise"
+    transforms: Mapping[int, str] = field(default_factory=dict)
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What to do with a request (or a completion)."""
-
     action: str = "allow"  # allow | block
     rules: tuple[str, ...] = ()
     revision: str = ""
     code: str | None = None
     message: str | None = None
     status: int = 400
-    #: deployments still eligible after route restrictions (None = unchanged)
-    deployments: tuple[str, ...] | None = None
-    shadow_rules: tuple[str, ...] = field(default=())
+    plans: tuple[DeploymentPlan, ...] = ()
+    shadow_rules: tuple[str, ...] = ()
+    alerts: tuple[str, ...] = ()
+    label: bool = False
+    #: the request's classification (highest of header, tenant default, markings)
+    level: str | None = None
+    hits: tuple[RuleHit, ...] = ()
 
     @property
     def blocked(self) -> bool:
         return self.action == "block"
+
+    def plan(self, deployment: str) -> DeploymentPlan | None:
+        for p in self.plans:
+            if p.deployment == deployment:
+                return p
+        return None
+
+    @property
+    def eligible(self) -> tuple[str, ...]:
+        return tuple(p.deployment for p in self.plans if p.eligible)
 
 
 class Policy(Protocol):
@@ -47,9 +92,10 @@ class Policy(Protocol):
 
 
 class AllowAll:
-    """The issue-2 default: record findings, allow everything."""
+    """No rules: record findings, allow everything."""
 
     revision = "allow-all"
 
     def decide(self, request: PolicyInput) -> Decision:
-        return Decision(revision=self.revision)
+        plans = tuple(DeploymentPlan(d.name, True) for d in request.deployments)
+        return Decision(revision=self.revision, plans=plans)

@@ -32,7 +32,7 @@ async def chat_completions(request: Request, gateway: Gateway, trace: Trace) -> 
     azure_deployment = request.path_params.get("deployment")
     if azure_deployment is not None:
         body["model"] = azure_deployment
-    return await gateway.chat(trace, tenant, body)  # type: ignore[arg-type]
+    return await gateway.chat(trace, tenant, body, request.headers)  # type: ignore[arg-type]
 
 
 async def embeddings(request: Request, gateway: Gateway, trace: Trace) -> ChatResponse:
