@@ -7,8 +7,8 @@ Three targets on the same suite, one after another (the machine has two cores):
 1. ``local-smollm2`` — the packaged SmolLM2-135M-Instruct, called directly;
 2. ``local-smollm2+safety`` — the same model with the built-in safety system prompt;
 3. ``local-smollm2@airlock`` — the same model through Airlock's full request path (in-process
-   ASGI app): every detector family registered in this installation is enabled, with the
-   configuration's policy.
+   ASGI app): every detector family registered in this installation is enabled and the shipped
+   ``default`` and ``cn-pipl`` policy packs are loaded (or ``--config FILE``).
 
 Results go to ``.airlock/eval-demo`` (resumable: rerun to finish an interrupted run). Writes
 ``benchmarks/results/eval_demo.json`` (leaderboard JSON), ``benchmarks/results/eval_demo.html``
@@ -44,15 +44,18 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "evals.md"
 START, END = "<!-- eval-demo:start -->", "<!-- eval-demo:end -->"
+DEMO_PACKS = ("default", "cn-pipl")
 
 
 def demo_config(config_path: Path | None) -> Any:
-    """The given configuration, or the packaged defaults with every registered detector enabled."""
+    """The given configuration, or the packaged defaults with every registered detector family
+    enabled and the shipped ``default`` and ``cn-pipl`` policy packs loaded."""
     if config_path is not None:
         data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     else:
         data = yaml.safe_load(default_config_text())
         data.setdefault("detectors", {})["enabled"] = available()
+        data.setdefault("policy", {})["packs"] = list(DEMO_PACKS)
     return parse_config(data, str(config_path or "<eval demo defaults>"))
 
 
@@ -72,6 +75,7 @@ def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         f"Run {meta['date']} on {meta['machine']}; suite `{meta['suite']}` v{meta['suite_version']} "
         f"({meta['cases']} cases, zh + en), max_tokens {meta['max_tokens']}, temperature 0, seed 0; "
         f"detector families in the gateway: {', '.join(meta['detectors']) or 'none registered'}; "
+        f"policy packs: {', '.join(meta['packs']) or 'none'}; "
         f"config revision `{meta['config_revision']}`; wall time {meta['minutes']:.1f} min.",
         "",
         "Command: `.venv/bin/python benchmarks/eval_demo.py --update-docs`",
@@ -149,6 +153,7 @@ async def run(args: argparse.Namespace) -> None:
         "cases": len(suite),
         "max_tokens": args.max_tokens,
         "detectors": list(config.detectors.enabled),
+        "packs": list(config.policy.packs),
         "config_revision": config.revision,
         "minutes": (time.monotonic() - started) / 60,
     }
