@@ -199,7 +199,7 @@ def main() -> None:
     }
     RESULTS.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     SVG.parent.mkdir(parents=True, exist_ok=True)
-    SVG.write_text(svg_reliability({k: v["bins"] for k, v in cal.items()}), encoding="utf-8")  # type: ignore[misc]
+    SVG.write_text(svg_reliability({k: v["bins"] for k, v in cal.items()}), encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)} and {SVG.relative_to(ROOT)}")
 
 
