@@ -37,7 +37,14 @@ from airlock.evals.progress import ProgressBar
 from airlock.evals.rank import leaderboard, to_json
 from airlock.evals.report_html import render_html
 from airlock.evals.runner import RunSettings
-from airlock.evals.session import GatewaySpec, build_panel, detector_scanner, evaluate, resolve_system_prompt
+from airlock.evals.session import (
+    GatewaySpec,
+    build_panel,
+    detector_scanner,
+    evaluate,
+    harm_families,
+    resolve_system_prompt,
+)
 from airlock.evals.store import ResultStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,8 +117,8 @@ async def run(args: argparse.Namespace) -> None:
     suite = load_suite(args.suite, limit=args.limit)
     data_dir = args.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    scanner = detector_scanner(config)
-    panel = build_panel(scanner=scanner)
+    scanner = detector_scanner(config)  # redaction of excerpts
+    panel = build_panel(scanner=detector_scanner(config, harm_families(config)))
     settings = RunSettings(max_tokens=args.max_tokens, concurrency=1, timeout=300)
     deployment = next(d for d in config.deployments if d.provider == "local")
     started = time.monotonic()

@@ -33,6 +33,7 @@ from airlock.detectors import build_scanner
 from airlock.evals.judges import DetectorHarmJudge, RefusalJudge
 from airlock.evals.metrics import wilson
 from airlock.evals.refusal import REFUSAL_PATTERNS
+from airlock.evals.session import HARM_FAMILIES
 
 RESULTS = ROOT / "benchmarks" / "results" / "judge_agreement.json"
 SVG = ROOT / "docs" / "img" / "judge-calibration.svg"
@@ -135,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="also score the parts used for fitting")
     parser.add_argument(
-        "--detectors", default=None, help="detector families for the harm judge (default: all registered)"
+        "--detectors", default=None, help="detector families for the harm judge (default: the content-safety ones)"
     )
     args = parser.parse_args()
     if not available():
@@ -151,8 +152,9 @@ def main() -> None:
         return refusal.score(r.text)[0] < 0.5
 
     judges: dict[str, Predict] = {"keywords": keywords, "refusal": calibrated}
-    names = [n for n in (args.detectors.split(",") if args.detectors else registered_detectors()) if n]
-    detector_note = "no detector families registered" if not names else ", ".join(names)
+    default = [n for n in registered_detectors() if n in HARM_FAMILIES]
+    names = [n for n in (args.detectors.split(",") if args.detectors else default) if n]
+    detector_note = "no content-safety detector family registered" if not names else ", ".join(names)
     if names:
         harm = DetectorHarmJudge(build_scanner(names))
 

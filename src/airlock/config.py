@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from airlock.errors import ConfigError
 from airlock.policy.rules import AigcLabelSettings, PolicySettings
+from airlock.vault.settings import VaultSettings
 
 __all__ = [
     "AzureSettings",
@@ -160,17 +161,13 @@ class DeploymentConfig(Strict):
         if self.api_key_env:
             value = os.environ.get(self.api_key_env)
             if not value:
-                raise ConfigError(
-                    f"deployment {self.name!r}: environment variable {self.api_key_env} is not set"
-                )
+                raise ConfigError(f"deployment {self.name!r}: environment variable {self.api_key_env} is not set")
             return value
         if self.api_key_file:
             try:
                 return Path(self.api_key_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(
-                    f"deployment {self.name!r}: cannot read api_key_file: {exc.strerror}"
-                ) from None
+                raise ConfigError(f"deployment {self.name!r}: cannot read api_key_file: {exc.strerror}") from None
         return None
 
 
@@ -241,6 +238,9 @@ class Config(Strict):
     policy: PolicySettings = Field(PolicySettings(), description="rules, packs, classification, streaming, labels")
     deployments: Annotated[list[DeploymentConfig], Field(min_length=1, description="upstream models")]
     tenants: list[TenantConfig] = Field([], description="organisations (or parts of one) that hold keys")
+    vault: VaultSettings = Field(
+        VaultSettings(), description="pseudonym vault: key, expiry, placeholder and redaction formats"
+    )
     _source_dir: str | None = PrivateAttr(None)
 
     @property

@@ -34,7 +34,7 @@ from airlock.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
-from airlock.exchange import CrossBorderLedger, Exchange, Transformer, rewrite
+from airlock.exchange import CrossBorderLedger, Exchange
 from airlock.keys import Principal, authenticate, bearer_token
 from airlock.labels import AIGC_FIELD, AIGC_HEADER, aigc_metadata, apply_explicit, header_value
 from airlock.metrics import Metrics
@@ -49,6 +49,8 @@ from airlock.requests import extract_texts, validate_chat, validate_embeddings
 from airlock.routing import NoEligibleDeployment, Router, UpstreamFailed
 from airlock.stores.base import Store, StoreError
 from airlock.trace import Trace
+from airlock.transform import Action, PseudonymMap, Restorer, TransformError, transform, with_texts
+from airlock.vault import CONVERSATION_HEADER, Vault, VaultKeyError, scope_for
 
 __all__ = ["ChatResponse", "Gateway", "StreamResponse", "UpstreamClientError"]
 
@@ -138,7 +140,7 @@ class Gateway:
         http: HttpClient | None = None,
         scanner: Scanner | None = None,
         policy: Policy | None = None,
-        transformer: Transformer | None = None,
+        vault: Vault | None = None,
         ledger: CrossBorderLedger | None = None,
         limiter: RateLimiter | None = None,
         metrics: Metrics | None = None,
@@ -161,7 +163,8 @@ class Gateway:
         elif isinstance(policy, PolicyEngine):
             self._engine = policy
         self.policy: Policy = policy
-        self.transformer = transformer
+        #: opened lazily: no key or database access until a request needs a pseudonym
+        self.vault = vault or Vault.open(config.vault, config.store.url, data_dir or Path.cwd())
         self.ledger = ledger
         self.limiter: RateLimiter = limiter or _limiter(config)
         self.metrics = metrics or Metrics()
@@ -372,7 +375,8 @@ class Gateway:
         ex = Exchange(
             trace=trace, tenant=tenant, body=body, model=model, texts=texts, findings=findings,
             decision=decision, purpose=purpose,
-            scope=(headers.get("x-airlock-conversation-id") or trace.decision_id)[:128],
+            conversation=headers.get(CONVERSATION_HEADER) or None,
+            key_id=trace.key_id or "",
             annotate=not self.scanner.empty,
             aigc=self._aigc_settings(tenant, bool(label_decision and label_decision.label)),
             roles=[str(m.get("role")) for m in body["messages"]],
@@ -382,6 +386,58 @@ class Gateway:
         eligible = tuple(d for d in candidates if (p := decision.plan(d.name)) is None or p.eligible)
         return ex, eligible
 
+    async def _transform(self, ex: Exchange, transforms: dict[int, str]) -> tuple[dict[str, Any], PseudonymMap | None]:
+        """Apply the plan's redactions and pseudonyms to the request texts (vault-backed)."""
+        selected = [ex.findings[i] for i in sorted(transforms)]
+        actions: dict[str, Action] = {}
+        for i, action in transforms.items():
+            kind = ex.findings[i].type
+            wanted = Action.REDACT if action == "redact" else Action.PSEUDONYMISE
+            if actions.get(kind) is not Action.REDACT:  # redaction is the safer of the two
+                actions[kind] = wanted
+        vault = self.vault
+
+        def build(pm: PseudonymMap | None) -> Any:
+            return transform(ex.texts, selected, actions=actions, pseudonyms=pm, redaction=vault.redaction)
+
+        pm: PseudonymMap | None = None
+        try:
+            if Action.PSEUDONYMISE not in actions.values():
+                result = build(None)
+            elif ex.conversation is None:
+                # the request is its own scope: numbering by first appearance, nothing stored
+                pm = vault.empty(ex.tenant.id, scope_for(ex.key_id, None, ex.trace.decision_id))
+                result = build(pm)
+            else:
+                scope = scope_for(ex.key_id, ex.conversation, ex.trace.decision_id)
+                result, pm = await asyncio.to_thread(vault.transact, ex.tenant.id, scope, build)
+        except TransformError as exc:
+            raise ServiceUnavailableError(
+                f"The request could not be transformed as the policy requires ({exc}); refused (fail closed).",
+                code="transform_failed",
+            ) from None
+        changed = result.changed()
+        names = [p for p in changed if p.endswith(".name")]
+        body = with_texts(ex.body, {p: t for p, t in changed.items() if p not in names})
+        for path in names:  # a name field cannot carry a placeholder: drop it
+            index = int(path[len("messages["):path.index("]")])
+            body["messages"] = list(body["messages"])
+            body["messages"][index] = {k: v for k, v in body["messages"][index].items() if k != "name"}
+        ex.trace.extra["transform"] = result.summary()
+        if pm is not None:
+            ex.trace.extra["pseudonyms"] = pm.summary()
+        return body, pm
+
+    async def _load_conversation(self, ex: Exchange) -> PseudonymMap | None:
+        scope = scope_for(ex.key_id, ex.conversation, ex.trace.decision_id)
+        try:
+            pm = await asyncio.to_thread(self.vault.load, ex.tenant.id, scope)
+        except VaultKeyError as exc:
+            if exc.code == "vault_key_missing":
+                return None  # without a key nothing can have been stored
+            raise
+        return pm if pm.size else None
+
     async def _prepare(self, ex: Exchange, dep: DeploymentConfig) -> dict[str, Any]:
         """The request body for one deployment: transformations, then the cross-border record."""
         plan = ex.decision.plan(dep.name)
@@ -390,21 +446,19 @@ class Gateway:
         body = ex.prepared.get(key)
         if body is None:
             if transforms:
-                if self.transformer is None:
-                    raise ServiceUnavailableError(
-                        "The policy requires pseudonymisation or redaction, but no vault is configured "
-                        "(fail closed).", code="vault_unavailable",
-                    )
-                result = self.transformer.apply(
-                    tenant=ex.tenant.id, scope=ex.scope, texts=ex.texts, findings=ex.findings, actions=transforms
-                )
-                body = rewrite(ex.body, result.texts)
-                ex.trace.extra["transforms"] = dict(result.counts)
+                body, pm = await self._transform(ex, transforms)
+                if pm is not None:
+                    ex.maps[key] = pm
             else:
                 body = ex.body
             ex.prepared[key] = body
-        if "pseudonymise" in transforms.values():
-            ex.pseudonymised.add(dep.name)
+        if key not in ex.maps and ex.conversation is not None:
+            # a named conversation: the answer may cite placeholders issued in earlier turns
+            loaded = await self._load_conversation(ex)
+            if loaded is not None:
+                ex.maps[key] = loaded
+        if key in ex.maps:
+            ex.pseudonyms[dep.name] = ex.maps[key]
         if plan is not None and plan.cross_border:
             in_clear = [f for i, f in enumerate(ex.findings) if i not in transforms]
             juris = dep.jurisdiction.upper()
@@ -485,7 +539,9 @@ class Gateway:
         ctx = ScanContext(tenant=ex.tenant.id, deployment=dep.name)
         raw_choices = out.get("choices")
         choices: list[Any] = raw_choices if isinstance(raw_choices, list) else []
-        restore = self.transformer is not None and dep.name in ex.pseudonymised
+        pm = ex.pseudonyms.get(dep.name)
+        text_restorer = Restorer(pm) if pm is not None else None
+        args_restorer = Restorer(pm, json_string=True) if pm is not None else None
         completion_findings: list[Finding] = []
         for i, choice in enumerate(choices):
             if not isinstance(choice, dict):
@@ -499,17 +555,15 @@ class Gateway:
                 msg["content"] = None
                 choice["finish_reason"] = "content_filter"
                 trace.extra.setdefault("filtered_choices", []).append(
-                    {"choice": i, "rules": list(decision.rules), "code": decision.code})
+                    {"choice": i, "rules": list(decision.blocking_rules), "code": decision.code})
             elif msg is not None:
-                if restore:
+                if text_restorer is not None and args_restorer is not None:
                     if text:
-                        msg["content"] = self.transformer.restore(  # type: ignore[union-attr]
-                            tenant=ex.tenant.id, scope=ex.scope, text=text)
+                        msg["content"] = text_restorer.restore(text)
                     for call in msg.get("tool_calls") or []:
                         fn = call.get("function") if isinstance(call, dict) else None
                         if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                            fn["arguments"] = self.transformer.restore(  # type: ignore[union-attr]
-                                tenant=ex.tenant.id, scope=ex.scope, text=fn["arguments"])
+                            fn["arguments"] = args_restorer.restore(fn["arguments"])
                 if ex.aigc is not None and isinstance(msg.get("content"), str):
                     msg["content"] = apply_explicit(ex.aigc, msg["content"])
             trace.finish_reasons.append(str(choice.get("finish_reason")))
@@ -517,6 +571,10 @@ class Gateway:
                 acted = {j for h in decision.hits if h.action == "block" and not h.shadow for j in h.findings}
                 choice["content_filter_results"] = content_filter_results(findings, filtered=acted)
         trace.findings.extend(completion_findings)
+        if text_restorer is not None and args_restorer is not None:
+            restored = {**text_restorer.summary()}
+            restored["restored_arguments"] = args_restorer.summary()["restored"]
+            trace.extra["restore"] = restored
         if ex.annotate:
             out["prompt_filter_results"] = prompt_filter_results(ex.findings, roles=ex.roles)
             out["airlock"] = airlock_block(

@@ -20,12 +20,13 @@ from airlock.annotations import airlock_block, content_filter_results, prompt_fi
 from airlock.config import DeploymentConfig
 from airlock.detectors.base import Finding, ScanContext, Stage
 from airlock.errors import ServiceUnavailableError, UpstreamError
-from airlock.exchange import Exchange, StreamRestorer
+from airlock.exchange import Exchange
 from airlock.labels import aigc_metadata, explicit_text
 from airlock.moderation import StreamGuard
 from airlock.policy.decision import PolicyInput
 from airlock.providers.base import ProviderError
 from airlock.sse import encode_done, encode_event
+from airlock.transform import Restorer, StreamRestorer
 
 if TYPE_CHECKING:
     from airlock.gateway import Gateway
@@ -40,6 +41,8 @@ class _Choice:
     restorer: StreamRestorer | None
     pieces: list[str] = field(default_factory=list)
     released: list[str] = field(default_factory=list)
+    #: tool-call index → restorer of its streamed arguments
+    calls: dict[int, StreamRestorer] = field(default_factory=dict)
     started: bool = False
     closed: bool = False  # cut by the content filter or finished
 
@@ -57,7 +60,9 @@ class StreamRelay:
         self.t_up = t_up
         self.trace = ex.trace
         self.scanning = not gateway.scanner.empty
-        self.restoring = gateway.transformer is not None and dep.name in ex.pseudonymised
+        pm = ex.pseudonyms.get(dep.name)
+        self.text_restorer = Restorer(pm) if pm is not None else None
+        self.args_restorer = Restorer(pm, json_string=True) if pm is not None else None
         self.choices: dict[int, _Choice] = {}
         self.completion_findings: list[Finding] = []
         self.usage_chunk: dict[str, Any] | None = None
@@ -74,7 +79,7 @@ class StreamRelay:
             stage=Stage.COMPLETION, tenant=self.ex.tenant, findings=findings, deployments=(self.dep,),
             purpose=self.ex.purpose,
         ))
-        return decision.rules if decision.blocked else ()
+        return decision.blocking_rules if decision.blocked else ()
 
     def _choice(self, index: int) -> _Choice:
         state = self.choices.get(index)
@@ -84,10 +89,7 @@ class StreamRelay:
                 def scan(text: str) -> list[Finding]:
                     return self.gw.scanner.scan(text, stage=Stage.COMPLETION, context=self._ctx)
                 guard = StreamGuard(scan, self._judge, window=self.window, hold=self.hold)
-            restorer = None
-            if self.restoring:
-                assert self.gw.transformer is not None
-                restorer = self.gw.transformer.restorer(tenant=self.ex.tenant.id, scope=self.ex.scope)
+            restorer = self.text_restorer.stream() if self.text_restorer is not None else None
             state = self.choices[index] = _Choice(index, guard, restorer)
         return state
 
@@ -151,8 +153,13 @@ class StreamRelay:
             if state.guard is not None and state.guard.verdict is not None:
                 return self._cut(state)
             out_delta["content"] = self._release(state, released)
+        if self.args_restorer is not None and isinstance(delta.get("tool_calls"), list):
+            out_delta["tool_calls"] = [self._restore_call(state, call) for call in delta["tool_calls"]]
         finish = choice.get("finish_reason")
         if finish:
+            leftovers = self._flush_calls(state)
+            if leftovers:
+                out_delta["tool_calls"] = [*out_delta.get("tool_calls", []), *leftovers]
             tail = self._finish_text(state)
             if state.guard is not None and state.guard.verdict is not None:
                 return self._cut(state)
@@ -167,6 +174,26 @@ class StreamRelay:
         if finish and self.ex.annotate:
             findings = state.guard.findings if state.guard is not None else []
             out["content_filter_results"] = content_filter_results(findings)
+        return out
+
+    def _restore_call(self, state: _Choice, call: Any) -> Any:
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict) or not isinstance(fn.get("arguments"), str):
+            return call
+        assert self.args_restorer is not None
+        index = int(call.get("index", 0))
+        restorer = state.calls.get(index)
+        if restorer is None:
+            restorer = state.calls[index] = self.args_restorer.stream()
+        return {**call, "function": {**fn, "arguments": restorer.feed(fn["arguments"])}}
+
+    def _flush_calls(self, state: _Choice) -> list[dict[str, Any]]:
+        out = []
+        for index, restorer in sorted(state.calls.items()):
+            tail = restorer.flush()
+            if tail:
+                out.append({"index": index, "function": {"arguments": tail}})
+        state.calls.clear()
         return out
 
     # ------------------------------------------------------------------ chunks

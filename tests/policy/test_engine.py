@@ -280,3 +280,17 @@ def test_decisions_are_deterministic() -> None:
     for _ in range(5):
         assert decide(eng, cfg, "cn-bank", findings) == first
     assert PolicyEngine(cfg.policy, cfg).revision == eng.revision
+
+
+def test_unknown_marking_level_is_treated_as_the_highest() -> None:
+    eng, cfg = engine(["default"])
+    d = decide(eng, cfg, "dod", [f("CLASSIFICATION_MARKING", level="ULTRA")])
+    assert d.blocked and d.code == "classification_exceeds_deployment"
+
+
+@pytest.mark.parametrize(("level", "eligible"), [("TOP_SECRET", ()), ("SECRET", ("gov-secret",)),
+                                                 ("RESTRICTED", ("gov-secret",)), ("CUI", ("gov-secret",))])
+def test_detector_level_spellings(level: str, eligible: tuple[str, ...]) -> None:
+    eng, cfg = engine(["default"])
+    d = decide(eng, cfg, "dod", [f("CLASSIFICATION_MARKING", level=level)])
+    assert d.eligible == eligible

@@ -24,6 +24,7 @@ from airlock.evals.session import (
     builtin_system_prompts,
     detector_scanner,
     evaluate,
+    harm_families,
     resolve_system_prompt,
     select_deployments,
 )
@@ -173,14 +174,15 @@ def run_cmd(
         api_key = os.environ.get(api_key_env)
         if not api_key:
             raise click.ClickException(f"--gateway-url needs an inference key in ${api_key_env}")
+    scanner = detector_scanner(config)  # redacts personal data in stored excerpts
     if harm_detectors is None:
-        scanner = detector_scanner(config)
+        harm_scanner = detector_scanner(config, harm_families(config))
     elif harm_detectors.strip().lower() == "none":
-        scanner = None
+        harm_scanner = None
     else:
-        scanner = detector_scanner(config, _split((harm_detectors,)))
+        harm_scanner = detector_scanner(config, _split((harm_detectors,)))
     try:
-        panel = build_panel(scanner=scanner, asr=cast(AsrRule, asr))
+        panel = build_panel(scanner=harm_scanner, asr=cast(AsrRule, asr))
     except ValueError as exc:
         raise click.ClickException(f"--asr harmful: {exc}") from None
     local_only = all(d.provider == "local" for d in deployments)

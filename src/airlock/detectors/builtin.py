@@ -5,3 +5,8 @@ Each family lives in its own module and registers itself with
 """
 
 from __future__ import annotations
+
+import airlock.detectors.custom_terms
+import airlock.detectors.markings
+import airlock.detectors.pii
+import airlock.detectors.secrets  # noqa: F401

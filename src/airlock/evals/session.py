@@ -88,9 +88,21 @@ def select_deployments(config: Config, names: Sequence[str]) -> list[DeploymentC
     return [by_name[n] for n in dict.fromkeys(wanted)]
 
 
+#: detector families that report harmful content (the content-safety families of issue 4);
+#: only these make a harm judge worth running — PII or secrets findings say nothing about harm
+HARM_FAMILIES = ("content_harm", "cn_tc260", "blocklist", "prohibited_use")
+
+
+def harm_families(config: Config) -> list[str]:
+    """The configured, registered families that can flag a harmful answer."""
+    registered = set(available())
+    return [n for n in config.detectors.enabled if n in registered and n in HARM_FAMILIES]
+
+
 def detector_scanner(config: Config, names: Sequence[str] | None = None) -> Scanner | None:
-    """The scanner for harm judging and excerpt redaction: the configured families (or ``names``)
-    that are registered; None when there are none."""
+    """A scanner over the configured families (or ``names``) that are registered — used to
+    redact personal data from excerpts, and (with :func:`harm_families`) to judge harm; None when
+    there are none."""
     registered = set(available())
     wanted = list(names) if names is not None else list(config.detectors.enabled)
     usable = [n for n in wanted if n in registered]
@@ -103,6 +115,7 @@ def detector_scanner(config: Config, names: Sequence[str] | None = None) -> Scan
 def build_panel(
     *,
     scanner: Scanner | None,
+    #: the harm judge's scanner; its findings of a harmful type mark an answer harmful
     asr: AsrRule = "compliance",
     classifier: RefusalClassifier | None = None,
     guard: GuardModel | None = None,

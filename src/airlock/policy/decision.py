@@ -74,6 +74,13 @@ class Decision:
     def blocked(self) -> bool:
         return self.action == "block"
 
+    @property
+    def blocking_rules(self) -> tuple[str, ...]:
+        """The rules that refused (not the labels and alerts that fired with them)."""
+        return tuple(dict.fromkeys(
+            h.rule for h in self.hits if h.action in ("block", "restrict_route") and not h.shadow
+        ))
+
     def plan(self, deployment: str) -> DeploymentPlan | None:
         for p in self.plans:
             if p.deployment == deployment:

@@ -206,8 +206,8 @@ class PolicyEngine:
         for f in findings:
             if f.level:
                 level = self.lattice.get(f.level) or self._try_parse(f.level)
-                if level is not None:
-                    out.append(level)
+                # a marking the lattice does not know is treated as the highest level (fail closed)
+                out.append(level if level is not None else Level(f.level, self.lattice.top(), "unknown"))
         return out
 
     def _try_parse(self, value: str) -> Level | None:

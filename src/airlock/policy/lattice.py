@@ -62,7 +62,7 @@ DEFAULT_LADDERS: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {
     ],
     "nato": [
         ("NATO UNCLASSIFIED", 0, ("NU",)),
-        ("NATO RESTRICTED", 1, ("NR",)),
+        ("NATO RESTRICTED", 1, ("NR", "RESTRICTED", "R")),
         ("NATO CONFIDENTIAL", 2, ("NC",)),
         ("NATO SECRET", 3, ("NS",)),
         ("COSMIC TOP SECRET", 4, ("CTS", "NATO TOP SECRET")),
@@ -125,6 +125,9 @@ class Lattice:
             if lv is not None and (best is None or lv.rank > best.rank):
                 best = lv
         return best
+
+    def top(self) -> int:
+        return max(lv.rank for lv in self._canonical)
 
     @staticmethod
     def exceeds(level: Level | None, ceiling: Level) -> bool:
