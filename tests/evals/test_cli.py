@@ -75,6 +75,14 @@ def test_run_direct_and_through_gateway_then_rank(env: list[str], upstream: Fake
     table = CliRunner().invoke(cli, ["eval", "rank", *env])
     assert "fake@airlock" in table.stdout and "TC260" in table.stdout
 
+    both = CliRunner().invoke(
+        cli,
+        ["eval", "rank", "--write-json", str(tmp_path / "b.json"), "--write-html", str(tmp_path / "b.html"), *env],
+    )
+    assert both.exit_code == 0 and "TC260" in both.stdout
+    assert json.loads((tmp_path / "b.json").read_text(encoding="utf-8")) == rows
+    assert (tmp_path / "b.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+
 
 def test_rerun_resumes_and_other_targets_get_their_own_runs(env: list[str], upstream: FakeUpstream) -> None:
     args = ["eval", "run", "--suite", "smoke", "--limit", "6", "--no-progress", *env]

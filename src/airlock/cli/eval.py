@@ -247,6 +247,8 @@ def run_cmd(
 @click.option("--target", "targets", multiple=True, metavar="LABEL[,…]", help="Only these targets.")
 @click.option("--run", "run_ids", multiple=True, metavar="RUN_ID", help="Exactly these runs.")
 @click.option("--output", "-o", default=None, metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("--write-json", default=None, metavar="FILE", help="Also write the JSON leaderboard to FILE.")
+@click.option("--write-html", default=None, metavar="FILE", help="Also write the HTML report to FILE.")
 @click.option("--title", default="Model safety leaderboard", show_default=True, help="HTML report title.")
 @store_option
 @config_option
@@ -257,12 +259,18 @@ def rank_cmd(
     targets: tuple[str, ...],
     run_ids: tuple[str, ...],
     output: str | None,
+    write_json: str | None,
+    write_html: str | None,
     title: str,
     store_path: str | None,
     config_path: str | None,
     data_dir: str | None,
 ) -> None:
-    """Print the leaderboard from stored results (no model is called)."""
+    """Print the leaderboard from stored results (no model is called).
+
+    `airlock eval rank --write-json board.json --write-html board.html` prints the table and
+    writes both files in one go.
+    """
     config, ddir, _ = load(config_path, data_dir)
     with _store(ddir, store_path) as store:
         if run_ids:
@@ -276,17 +284,24 @@ def rank_cmd(
     board = leaderboard(runs, results)
     if not board.entries:
         echo_err("no stored results match; run `airlock eval run` first")
-    if fmt == "json":
-        text = json.dumps(to_json(board), ensure_ascii=False, indent=2)
-    elif fmt == "html":
-        text = render_html(board, title=title, scanner=detector_scanner(config))
-    else:
-        text = to_table(board)
+    renderers = {
+        "json": lambda: json.dumps(to_json(board), ensure_ascii=False, indent=2),
+        "html": lambda: render_html(board, title=title, scanner=detector_scanner(config)),
+        "table": lambda: to_table(board),
+    }
+    for path, kind in ((write_json, "json"), (write_html, "html")):
+        if path:
+            _write(path, renderers[kind]())
+    text = renderers[fmt]()
     if output:
-        Path(output).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
-        echo_err(f"wrote {output}")
+        _write(output, text)
     else:
         click.echo(text)
+
+
+def _write(path: str, text: str) -> None:
+    Path(path).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+    echo_err(f"wrote {path}")
 
 
 @eval_group.command("suites")
