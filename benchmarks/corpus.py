@@ -53,6 +53,14 @@ def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
     raise AssertionError("unreachable")
 
 
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        n = int(c) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
 def _uscc(rng: random.Random) -> str:
     body = rng.choice("9156") + rng.choice("123") + f"{rng.randint(110000, 659999)}"
     body += "".join(rng.choice(_USCC_CHARS) for _ in range(9))
@@ -113,6 +121,9 @@ class Generator:
         else:
             kind = self.rng.choice(["visa16", "mastercard", "amex", "discover", "jcb16"])
             num = str(self.en.credit_card_number(card_type=kind))
+            while kind == "jcb16" and not 3528 <= int(num[:4]) <= 3589:
+                # Faker draws JCB numbers from all of 35xx; JCB's IIN range is 3528-3589
+                num = str(self.en.credit_card_number(card_type=kind))
         return _spaced(num, self.rng) if self.rng.random() < 0.3 and len(num) == 16 else num
 
     def en_phone(self) -> str:
@@ -143,6 +154,14 @@ class Generator:
             a, g, n = s.split("-")
             if a not in ("000", "666") and a[0] != "9" and g != "00" and n != "0000":
                 return s
+
+    def account(self, lo: int, hi: int) -> str:
+        """Random account digits that are not also a valid card number (Luhn + card IIN)."""
+        while True:
+            digits = "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(lo, hi)))
+            card_like = digits[0] in "3456" and 13 <= len(digits) <= 19 and _luhn_ok(digits)
+            if not card_like:
+                return digits
 
     def iban(self) -> str:
         value = str((self.gb if self.rng.random() < 0.5 else self.de).iban())
@@ -254,7 +273,7 @@ ZH: list[Template] = [
     ["订单号 2024050112345 已发货，预计三天到达。"],
     ["会议定于2024年5月1日下午三点举行，地点另行通知。"],
     ["请联系", ("PERSON", lambda g: g.zh_name()), "女士，电话", ("CN_PHONE", lambda g: g.cn_phone()), "。"],
-    ["银行账号：", ("BANK_ACCOUNT", lambda g: "".join(g.rng.choice("0123456789") for _ in range(g.rng.randint(12, 17)))),
+    ["银行账号：", ("BANK_ACCOUNT", lambda g: g.account(12, 17)),
      "，户名见合同。"],
     ["（混淆）电话 ", ("CN_PHONE", lambda g: g.obfuscate(str(g.zh.phone_number()))), " 请回电"],
     ["（混淆）身份证 ", ("CN_RESIDENT_ID", lambda g: g.obfuscate(g.resident_id())), " 已提交"],
@@ -277,7 +296,7 @@ EN: list[Template] = [
     ["Dear ", ("PERSON", lambda g: g.en_name()), ",\nyour order #100234 has shipped."],
     ["Meeting moved to 3pm on March 3, 2025. Bring the Q3 report."],
     ["Invoice 4521-883 totals $1,250.00 and is due in 30 days."],
-    ["Account number: ", ("BANK_ACCOUNT", lambda g: "".join(g.rng.choice("0123456789") for _ in range(g.rng.randint(9, 14)))), " (checking)"],
+    ["Account number: ", ("BANK_ACCOUNT", lambda g: g.account(9, 14)), " (checking)"],
     ["Obfuscated: ", ("EMAIL", lambda g: g.obfuscate(str(g.en.email()))), " - please fix"],
     ["Contact ", ("PERSON", lambda g: g.en_name()), " via ", ("EMAIL", lambda g: str(g.en.email())), " or ",
      ("PHONE", lambda g: g.en_phone()), "."],

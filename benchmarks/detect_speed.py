@@ -7,7 +7,9 @@ The text is ~2 KB messages of mixed Chinese/English prose (msra_ner sentences, C
 FRR prompts and ToxiGen seed statements from ../shared/data when present, else template
 filler) with labelled PII samples from ``benchmarks/corpus.py`` inserted: about five
 findings per message. Single process, single thread (the engine never uses more than one
-core). Writes benchmarks/results/detect_speed.json.
+core). Times are the CPU time of the process (``time.process_time``) so that other jobs on a
+shared machine count less; the wall-clock rate is recorded too. Writes
+benchmarks/results/detect_speed.json.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import json
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -207,6 +207,37 @@ def prose(root: Path) -> dict[str, list[str]]:
     return out
 
 
+def multipriv(root: Path, predict: Callable[[str], list[Span]]) -> dict[str, dict[str, float | int]]:
+    """Recall on MultiPriv's English paragraphs (measure-only): is each field value found?
+
+    The paragraphs are LLM-written around structured fields, so the value of a field can be
+    located by string search; a value counts as found when a finding of the expected type
+    overlaps it. Medical details count per paragraph (any medical_health finding).
+    """
+    path = root / "multipriv_pii" / "data_person_1000.json"
+    if not path.exists():
+        return {}
+    fields = {"emailAddress": "EMAIL", "name": "PERSON", "location": "ADDRESS", "phoneNumbers": "PHONE"}
+    found: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for person in json.loads(path.read_text(encoding="utf-8")):
+        text = person.get("naturalParagraph") or ""
+        pred = predict(text)
+        for field, type_ in fields.items():
+            value = str(person.get(field) or "")
+            at = text.lower().find(value.lower()) if value else -1
+            if at < 0:
+                continue
+            total[type_] += 1
+            types = {type_, "CN_PHONE"} if type_ == "PHONE" else {type_}
+            if any(t in types and s < at + len(value) and at < e for s, e, t in pred):
+                found[type_] += 1
+        if person.get("diagnosticOutcome"):
+            total["SENSITIVE_ATTRIBUTE (medical)"] += 1
+            found["SENSITIVE_ATTRIBUTE (medical)"] += any(t == "SENSITIVE_ATTRIBUTE" for _, _, t in pred)
+    return {t: {"support": total[t], "recall": round(found[t] / total[t], 4)} for t in sorted(total)}
+
+
 # ---------------------------------------------------------------------- main
 
 
@@ -290,6 +321,12 @@ def main() -> None:
             ner[name] = {t: sc.as_dict() for t, sc in scored.items()}
             table(f"{name} ({len(rows_)} sentences; measure only)", ner[name], None)
 
+    mp = multipriv(data, predict) if data.exists() else {}
+    if mp:
+        print("\nMultiPriv English paragraphs (measure only; recall of the structured fields)")
+        for t, r in mp.items():
+            print(f"  {t:<32}{r['support']:>6}  recall {r['recall']:.3f}")
+
     fp: dict[str, dict[str, float | int]] = {}
     for lang, texts in prose_sets.items():
         counts: Counter[str] = Counter()
@@ -321,6 +358,7 @@ def main() -> None:
             "synthetic_by_language": by_lang,
             "presidio_english": presidio_en,
             "ner_sets": ner,
+            "multipriv_recall": mp,
             "false_findings_prose": fp,
             "presidio_false_findings_en_per_100kb": presidio_fp,
         },

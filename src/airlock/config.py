@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from airlock.errors import ConfigError
+from airlock.ledger.settings import LedgerSettings, TenantLedgerSettings
 from airlock.policy.rules import AigcLabelSettings, PolicySettings
 from airlock.vault.settings import VaultSettings
 
@@ -190,6 +191,7 @@ class TenantConfig(Strict):
     aigc: AigcLabelSettings | None = Field(
         None, description="AI-generated content labels for this tenant (default: policy.aigc when a label rule fires)"
     )
+    ledger: TenantLedgerSettings = Field(TenantLedgerSettings(), description="cross-border ledger: filing, mode, FTZ")
 
     def may_use(self, deployment: DeploymentConfig) -> bool:
         allowed = self.models
@@ -238,6 +240,7 @@ class Config(Strict):
     policy: PolicySettings = Field(PolicySettings(), description="rules, packs, classification, streaming, labels")
     deployments: Annotated[list[DeploymentConfig], Field(min_length=1, description="upstream models")]
     tenants: list[TenantConfig] = Field([], description="organisations (or parts of one) that hold keys")
+    ledger: LedgerSettings = Field(LedgerSettings(), description="cross-border transfer ledger (docs/ledger.md)")
     vault: VaultSettings = Field(
         VaultSettings(), description="pseudonym vault: key, expiry, placeholder and redaction formats"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import time
@@ -35,8 +36,10 @@ from airlock.errors import (
     UpstreamTimeoutError,
 )
 from airlock.exchange import CrossBorderLedger, Exchange
+from airlock.guard import GuardCascade, build_guard
 from airlock.keys import Principal, authenticate, bearer_token
 from airlock.labels import AIGC_FIELD, AIGC_HEADER, aigc_metadata, apply_explicit, header_value
+from airlock.ledger.service import Ledger
 from airlock.metrics import Metrics
 from airlock.policy import Decision, Policy, PolicyInput
 from airlock.policy.engine import PolicyEngine
@@ -111,6 +114,16 @@ def _ratelimit_headers(decision: LimitDecision, tenant: TenantConfig) -> dict[st
     return headers
 
 
+def _role_of(path: str, roles: Sequence[str]) -> str | None:
+    if path.startswith("messages["):
+        try:
+            index = int(path[len("messages["):path.index("]")])
+        except ValueError:
+            return None
+        return roles[index] if 0 <= index < len(roles) else None
+    return None
+
+
 def _choice_text(choice: Mapping[str, Any]) -> str | None:
     msg = choice.get("message")
     content = msg.get("content") if isinstance(msg, dict) else None
@@ -141,6 +154,7 @@ class Gateway:
         scanner: Scanner | None = None,
         policy: Policy | None = None,
         vault: Vault | None = None,
+        guard: GuardCascade | None = None,
         ledger: CrossBorderLedger | None = None,
         limiter: RateLimiter | None = None,
         metrics: Metrics | None = None,
@@ -165,6 +179,7 @@ class Gateway:
         self.policy: Policy = policy
         #: opened lazily: no key or database access until a request needs a pseudonym
         self.vault = vault or Vault.open(config.vault, config.store.url, data_dir or Path.cwd())
+        self.guard = guard if guard is not None else build_guard(config.detectors.settings)
         self.ledger = ledger
         self.limiter: RateLimiter = limiter or _limiter(config)
         self.metrics = metrics or Metrics()
@@ -174,6 +189,9 @@ class Gateway:
             batch_max=config.audit.batch_max,
             checkpoint_every=config.audit.checkpoint_every,
         )
+        if self.ledger is None:  # issue 6: the configured ledger (None unless ledger.enabled)
+            self.ledger = Ledger.from_config(
+                config, data_dir=data_dir, metrics=self.metrics, audit=self.audit, store_url=store.url)
         self.tenants = {t.id: t for t in config.tenants}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -184,6 +202,17 @@ class Gateway:
             warm = getattr(provider, "warm_up", None)
             if warm is not None:
                 self._spawn(warm())
+        prepare = getattr(self.scanner, "prepare", None)
+        if prepare is not None and not self.scanner.empty:
+            # compile every tenant's and deployment's dictionaries now, not on a first request
+            contexts = [ScanContext()] + [ScanContext(tenant=t) for t in self.tenants] + [
+                ScanContext(tenant=t, deployment=d.name) for t in self.tenants for d in self.config.deployments
+            ]
+            await asyncio.to_thread(prepare, contexts)
+            # warm the detectors once so lazily built tables are ready
+            await asyncio.to_thread(self.scanner.scan, "warm up 138 0013 8000", stage=Stage.PROMPT)
+        gc.collect()
+        gc.freeze()  # long-lived start-up objects leave the GC's generations: steadier p99
 
     async def close(self) -> None:
         if self._tasks:
@@ -192,6 +221,10 @@ class Gateway:
             await provider.aclose()
         await self.http.aclose()
         await self.limiter.aclose()
+        if self.guard is not None:
+            await self.guard.aclose()
+        if isinstance(self.ledger, Ledger):
+            self.ledger.close()
         await asyncio.to_thread(self.audit.stop)
 
     def _spawn(self, coro: Any) -> None:
@@ -289,6 +322,37 @@ class Gateway:
                 findings.append(replace(f, path=path, stage=stage))
         return findings
 
+    async def _scan_guarded(
+        self, trace: Trace, texts: Sequence[tuple[str, str]], stage: Stage, ctx: ScanContext,
+        *, roles: Sequence[str] = (), prompt: str | None = None,
+    ) -> list[Finding]:
+        """The fast tiers, then the guard model for texts whose scores were uncertain."""
+        findings = self._scan(texts, stage, ctx)
+        guard = self.guard
+        if guard is None or (not findings and guard.settings.escalate != "always"):
+            return findings
+        by_path: dict[str, list[Finding]] = {}
+        for f in findings:
+            by_path.setdefault(f.path, []).append(f)
+        documents = [t for p, t in texts if _role_of(p, roles) in ("tool", "function")]
+        out: list[Finding] = []
+        for path, text in texts:
+            mine = by_path.get(path, [])
+            if not guard.needs_guard(mine, stage):
+                out.extend(mine)
+                continue
+            result = await guard.escalate(text, mine, stage=stage, context=ctx, prompt=prompt,
+                                          documents=[d for d in documents if d is not text])
+            trace.extra.setdefault("guard", []).append({"path": path, **result.audit()})
+            if result.refuse:
+                trace.findings.extend(replace(f, path=path) for f in result.findings)
+                raise ServiceUnavailableError(
+                    "The guard model did not answer and the policy fails closed; the request was refused.",
+                    code="guard_unavailable",
+                )
+            out.extend(replace(f, path=path, stage=stage) for f in result.findings)
+        return out
+
     def _note_decision(self, trace: Trace, decision: Decision, stage: Stage) -> None:
         trace.policy_revision = decision.revision
         trace.rules.extend(r for r in decision.rules if r not in trace.rules)
@@ -332,7 +396,7 @@ class Gateway:
             return tenant.aigc
         return self.config.policy.aigc if label_rule else None
 
-    def _prompt_phase(
+    async def _prompt_phase(
         self,
         trace: Trace,
         *,
@@ -362,7 +426,8 @@ class Gateway:
                 ) from None
         texts = extract_texts(body) if not self.scanner.empty else []
         ctx = ScanContext(tenant=tenant.id)
-        findings = self._scan(texts, Stage.PROMPT, ctx)
+        roles = [str(m.get("role")) for m in body["messages"]]
+        findings = await self._scan_guarded(trace, texts, Stage.PROMPT, ctx, roles=roles)
         trace.findings.extend(findings)
         decision = self.policy.decide(PolicyInput(
             stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates,
@@ -379,7 +444,7 @@ class Gateway:
             key_id=trace.key_id or "",
             annotate=not self.scanner.empty,
             aigc=self._aigc_settings(tenant, bool(label_decision and label_decision.label)),
-            roles=[str(m.get("role")) for m in body["messages"]],
+            roles=roles,
         )
         if decision.blocked:
             raise self._refusal(ex, decision)
@@ -461,17 +526,32 @@ class Gateway:
             ex.pseudonyms[dep.name] = ex.maps[key]
         if plan is not None and plan.cross_border:
             in_clear = [f for i, f in enumerate(ex.findings) if i not in transforms]
-            juris = dep.jurisdiction.upper()
-            if self.ledger is not None and juris not in ex.recorded_jurisdictions:
-                outcome = self.ledger.record_transfer(
-                    trace=ex.trace, tenant=ex.tenant, deployment=dep, texts=ex.texts, findings=in_clear,
-                    purpose=ex.purpose,
-                )
-                ex.recorded_jurisdictions.add(juris)
-                if outcome:
-                    ex.trace.extra.setdefault("ledger", []).append(outcome)
-            ex.trace.extra["cross_border"] = {"jurisdiction": juris, "findings_in_clear": len(in_clear)}
+            await self._record_crossing(ex.trace, ex.tenant, dep, texts=ex.texts, in_clear=in_clear,
+                                        purpose=ex.purpose, recorded=ex.recorded_jurisdictions)
         return body
+
+    async def _record_crossing(
+        self,
+        trace: Trace,
+        tenant: TenantConfig,
+        dep: DeploymentConfig,
+        *,
+        texts: Sequence[tuple[str, str]],
+        in_clear: Sequence[Finding],
+        purpose: str | None,
+        recorded: set[str],
+    ) -> None:
+        """Before anything is sent abroad: count the people whose data leaves in clear (fail closed)."""
+        juris = dep.jurisdiction.upper()
+        if self.ledger is not None and juris not in recorded:
+            outcome = await asyncio.to_thread(
+                self.ledger.record_transfer,
+                trace=trace, tenant=tenant, deployment=dep, texts=texts, findings=in_clear, purpose=purpose,
+            )
+            recorded.add(juris)
+            if outcome:
+                trace.extra.setdefault("ledger", []).append(outcome)
+        trace.extra["cross_border"] = {"jurisdiction": juris, "findings_in_clear": len(in_clear)}
 
     # ------------------------------------------------------------------ chat completions
     async def chat(
@@ -494,7 +574,7 @@ class Gateway:
             )
         out_headers = _ratelimit_headers(limit, tenant)
 
-        ex, eligible = self._prompt_phase(
+        ex, eligible = await self._prompt_phase(
             trace, tenant=tenant, body=body, model=model, candidates=candidates, headers=headers or {}
         )
 
@@ -515,7 +595,7 @@ class Gateway:
             self._count_attempts(trace)
         trace.deployment = dep.name
         trace.upstream_status = result.status
-        out = self._complete(ex, dep, result.body, out_headers)
+        out = await self._complete(ex, dep, result.body, out_headers)
         usage = out.get("usage")
         if isinstance(usage, dict):
             trace.usage = {k: int(v) for k, v in usage.items() if isinstance(v, int)}
@@ -530,7 +610,7 @@ class Gateway:
         self._note_decision(ex.trace, decision, Stage.COMPLETION)
         return decision
 
-    def _complete(
+    async def _complete(
         self, ex: Exchange, dep: DeploymentConfig, out: dict[str, Any], headers: dict[str, str]
     ) -> dict[str, Any]:
         """Check, restore, label and annotate a non-streamed completion."""
@@ -548,7 +628,10 @@ class Gateway:
                 continue
             msg = choice.get("message") if isinstance(choice.get("message"), dict) else None
             text = msg.get("content") if msg is not None and isinstance(msg.get("content"), str) else None
-            findings = self._scan([(f"choices[{i}].message.content", text)], Stage.COMPLETION, ctx) if text else []
+            findings = await self._scan_guarded(
+                trace, [(f"choices[{i}].message.content", text)], Stage.COMPLETION, ctx,
+                prompt=ex.texts[-1][1] if ex.texts else None,
+            ) if text else []
             completion_findings.extend(findings)
             decision = self._completion_decision(ex, dep, findings)
             if decision.blocked and msg is not None:
@@ -642,7 +725,9 @@ class Gateway:
         return StreamResponse(relay.run(first, upstream), headers)
 
     # ------------------------------------------------------------------ embeddings
-    async def embeddings(self, trace: Trace, tenant: TenantConfig, body: dict[str, Any]) -> ChatResponse:
+    async def embeddings(
+        self, trace: Trace, tenant: TenantConfig, body: dict[str, Any], headers: Mapping[str, str] | None = None
+    ) -> ChatResponse:
         model = validate_embeddings(body)
         trace.model = model
         candidates = tuple(d for d in self._candidates(tenant, model) if d.embeddings)
@@ -657,33 +742,46 @@ class Gateway:
                 f"Rate limit exceeded for tenant '{tenant.id}' ({limit.limit}); retry after {retry}s.",
                 headers={"retry-after": str(retry)},
             )
-        if not self.scanner.empty:
-            inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-            ctx = ScanContext(tenant=tenant.id)
-            findings = [
-                replace(f, path=f"input[{i}]")
-                for i, text in enumerate(inputs)
-                if isinstance(text, str)
-                for f in self.scanner.scan(text, stage=Stage.PROMPT, context=ctx)
-            ]
-            trace.findings.extend(findings)
-            decision = self.policy.decide(PolicyInput(
-                stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates))
-            self._note_decision(trace, decision, Stage.PROMPT)
-            if decision.blocked:
-                raise PolicyBlockedError(decision.message or "The request was blocked by policy.",
-                                         rules=list(decision.rules), code=decision.code, status=decision.status,
-                                         param="input")
-            candidates = tuple(d for d in candidates if (p := decision.plan(d.name)) is None or p.eligible)
-            if any(p.transforms for p in decision.plans):
-                raise PolicyBlockedError(
-                    "Embedding inputs with findings the policy would transform are refused: an embedding of "
-                    "placeholders is not the embedding of the text.",
-                    rules=list(decision.rules), code="transform_not_supported", param="input")
+        purpose = (headers or {}).get("x-airlock-purpose") or None
+        if purpose is not None:
+            trace.purpose = purpose[:64]
+            if purpose not in tenant.purposes:
+                raise PermissionDeniedError(
+                    f"Purpose '{purpose[:64]}' is not allowed for this tenant.", code="purpose_not_allowed",
+                    param="x-airlock-purpose")
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        texts = [(f"input[{i}]", t) for i, t in enumerate(inputs) if isinstance(t, str)]
+        findings = self._scan(texts, Stage.PROMPT, ScanContext(tenant=tenant.id))
+        trace.findings.extend(findings)
+        decision = self.policy.decide(PolicyInput(
+            stage=Stage.PROMPT, tenant=tenant, findings=findings, deployments=candidates, purpose=purpose))
+        self._note_decision(trace, decision, Stage.PROMPT)
+        if decision.blocked:
+            raise PolicyBlockedError(decision.message or "The request was blocked by policy.",
+                                     rules=list(decision.rules), code=decision.code, status=decision.status,
+                                     param="input")
+        eligible = tuple(d for d in candidates if (p := decision.plan(d.name)) is None or p.eligible)
+        # an embedding of placeholders is not the embedding of the text: deployments the policy
+        # would send a transformed input to are skipped
+        usable = tuple(d for d in eligible if not ((p := decision.plan(d.name)) and p.transforms))
+        if not usable:
+            raise PolicyBlockedError(
+                "The policy would pseudonymise or redact these embedding inputs for every eligible deployment; "
+                "an embedding of placeholders is not the embedding of the text, so the request was refused.",
+                rules=list(decision.rules), code="transform_not_supported", param="input")
+        recorded: set[str] = set()
+
+        async def prepare(dep: DeploymentConfig) -> dict[str, Any]:
+            plan = decision.plan(dep.name)
+            if plan is not None and plan.cross_border:
+                await self._record_crossing(trace, tenant, dep, texts=texts, in_clear=findings, purpose=purpose,
+                                            recorded=recorded)
+            return body
+
         t_up = time.perf_counter()
         try:
             dep, result = await self.router.embeddings(
-                candidates, body, request_id=trace.decision_id, attempts=trace.attempts
+                usable, prepare, request_id=trace.decision_id, attempts=trace.attempts
             )
         except (NoEligibleDeployment, UpstreamFailed) as exc:
             raise self.upstream_error(exc) from None

@@ -6,8 +6,10 @@ across chunks is still seen whole, up to the window size), and released only if 
 allows it. On a violation the guard stops: nothing more of that choice is released, and the
 caller ends the choice with ``finish_reason: "content_filter"``.
 
-Cost: one scan of at most ``window + len(piece)`` characters per piece; findings are reported
-once, with offsets into the whole completion.
+Text is held back by ``hold`` characters, so the start of a phrase that only becomes a
+violation with its next words ("I will kill" + " you") is not released before the whole phrase
+has been seen. Cost: one scan of at most ``window + hold + len(piece)`` characters per piece;
+findings are reported once, with offsets into the whole completion.
 """
 
 from __future__ import annotations
@@ -41,18 +43,23 @@ class StreamGuard:
     released: int = 0
     findings: list[Finding] = field(default_factory=list)
     verdict: GuardVerdict | None = None
-    _seen: set[tuple[str, str, int, int]] = field(default_factory=set)
+    _seen: set[tuple[str, str, str, int, int]] = field(default_factory=set)
 
-    def _check(self, upto: int) -> bool:
-        """Scan text[released - window : upto]; record new findings; False if blocked."""
+    def _check(self) -> bool:
+        """Scan everything not yet released plus the look-behind window; record new findings;
+        False if the policy refuses them."""
         start = max(0, self.released - self.window)
-        segment = self.text[start:upto]
+        segment = self.text[start:]
         new: list[Finding] = []
         for f in self.scan(segment):
             absolute = replace(f, start=f.start + start, end=f.end + start)
-            key = (absolute.type, absolute.rule, absolute.start, absolute.end)
-            if absolute.end <= self.released or key in self._seen:
+            if absolute.end <= self.released:
                 continue  # judged when its text was released
+            whole = f.start == 0 and f.end == len(segment)  # a whole-text verdict (classifier)
+            key = (absolute.type, absolute.rule, absolute.category or "", -1 if whole else absolute.start,
+                   -1 if whole else absolute.end)
+            if key in self._seen:
+                continue
             self._seen.add(key)
             new.append(absolute)
         if not new:
@@ -69,20 +76,16 @@ class StreamGuard:
         if self.verdict is not None:
             return ""
         self.text += piece
+        if not self._check():
+            return ""
         upto = max(self.released, len(self.text) - self.hold)
-        if upto == self.released:
-            return ""
-        if not self._check(upto):
-            return ""
         out = self.text[self.released : upto]
         self.released = upto
         return out
 
     def finish(self) -> str:
-        """The stream ended: scan and release whatever is still held."""
+        """The stream ended: release whatever is still held (it was scanned when it arrived)."""
         if self.verdict is not None or self.released >= len(self.text):
-            return ""
-        if not self._check(len(self.text)):
             return ""
         out = self.text[self.released :]
         self.released = len(self.text)

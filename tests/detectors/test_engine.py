@@ -199,3 +199,33 @@ def test_hyperscan_database_cache_round_trip(tmp_path: object, monkeypatch: pyte
     files[0].write_bytes(b"corrupt")
     third = Engine([Family(patterns=(ORDER, HERON, ZH))], backend="hyperscan")
     assert spans(text, third.scan(text)) == spans(text, first.scan(text))
+
+
+def test_a_family_scans_on_its_own_through_detect(backend: str) -> None:
+    fam = Family(patterns=(ORDER, HERON))
+    out = fam.detect("ORD-0002 and a blue heron", stage=Stage.PROMPT, context=ScanContext())
+    assert [f.type for f in out] == ["EVEN", "TERM"]
+
+
+def test_scans_from_many_threads_agree(backend: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.detectors.helpers import scanner
+
+    s = scanner(backend)
+    texts = [f"客户{i}号 电话1380013{i:04d} mail u{i}@example.com 11010519491231002X" for i in range(200)]
+    expected = [[(f.type, f.start, f.end) for f in s.scan(t)] for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda t: [(f.type, f.start, f.end) for f in s.scan(t)], texts))
+    assert got == expected
+    assert all(any(t == "EMAIL" for t, _, _ in row) for row in got)
+
+
+def test_prepare_compiles_dictionary_sets_ahead(backend: str) -> None:
+    fam = Family(patterns=(ZH,))
+    fam.tenant_terms["acme"] = (Pattern("fam.t.acme.1", "bluebird", literal=True, emit=Emit("TERM")),)
+    fam.tenant_terms["beta"] = (Pattern("fam.t.beta.1", "redbird", literal=True, emit=Emit("TERM")),)
+    engine = Engine([fam], backend=backend)
+    contexts = [ScanContext(tenant=t) for t in ("acme", "beta", "acme", "none")]
+    assert engine.prepare(contexts) == 3  # acme, beta, and the base set for "none"
+    assert engine.compiled_for(ScanContext(tenant="beta")) is engine.compiled_for(ScanContext(tenant="beta"))

@@ -62,6 +62,7 @@ CASES = [
     # ---------------------------------------------------------------- BANK_ACCOUNT
     ("BANK_ACCOUNT", "银行账号：6222 0212 3456 7890 123", ["6222 0212 3456 7890 123"]),
     ("BANK_ACCOUNT", "account number 000123456789", ["000123456789"]),
+    ("BANK_ACCOUNT", "Account number: 651541241303 (checking)", ["651541241303"]),  # 12 digits: not a card
     ("BANK_ACCOUNT", "account balance 12345", []),
     ("BANK_ACCOUNT", "the number 000123456789", []),
 ]

@@ -40,3 +40,20 @@ def test_every_scan_option_is_documented() -> None:
     options = set(re.findall(r"(--[a-z][a-z-]+)", help_text)) - {"--help"}
     assert options
     assert sorted(o for o in options if o not in scan_md) == []
+
+
+def test_the_writing_a_detector_example_runs(detectors_md: str) -> None:
+    from airlock.detectors import Engine
+
+    section = detectors_md.split("## Writing a detector", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    code = code.replace('@register("orders")', '@register("orders_doc_example")')
+    namespace: dict[str, object] = {}
+    from airlock.detectors import registry
+
+    registry._REGISTRY.pop("orders_doc_example", None)
+    exec(compile(code, "docs/detectors.md", "exec"), namespace)
+    engine = Engine([namespace["Orders"]()])  # type: ignore[operator]
+    text = "urgent wire transfer for ORD-00000000, the Blue Heron account"
+    assert [f.type for f in engine.scan(text)] == ["FRAUD_HINT", "ORDER_NUMBER", "CUSTOM_TERM"]
+    assert engine.scan("ORD-12345678") == []  # digit sum 36: the validator rejects it

@@ -19,7 +19,7 @@ def cli() -> None:
 
 def _attach() -> None:
     # one line per command family
-    from airlock.cli import audit, keys, policy, serve
+    from airlock.cli import audit, keys, ledger, policy, serve
     from airlock.cli.scan import scan
 
     cli.add_command(serve.serve)
@@ -29,6 +29,7 @@ def _attach() -> None:
     cli.add_command(policy.policy)
     cli.add_command(policy.replay)
     cli.add_command(scan)
+    cli.add_command(ledger.ledger)
     cli.add_command(__import__("airlock.cli.eval", fromlist=["eval_group"]).eval_group)
 
 

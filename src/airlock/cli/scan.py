@@ -171,7 +171,7 @@ def scan(
             if redacted is not None:
                 record["redacted"] = redacted
             out.write(orjson.dumps(record).decode() + "\n")
-        progress.tick(len(body))
+        progress.tick(len(body.encode("utf-8", "surrogatepass")))
 
     if text is not None:
         emit(1, text)

@@ -194,9 +194,10 @@ class HyperscanBackend:
         expressions: list[bytes] = []
         flags: list[int] = []
         for i, e in enumerate(entries):
-            f = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP
+            f = hyperscan.HS_FLAG_UTF8
             if e.literal is None:
-                f |= hyperscan.HS_FLAG_PREFILTER
+                # UCP only matters for \w \d \s \b; literals compile much faster without it
+                f |= hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_UCP
             if e.caseless:
                 f |= hyperscan.HS_FLAG_CASELESS
             ids.append(i)

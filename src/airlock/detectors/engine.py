@@ -193,12 +193,13 @@ class PatternSource:
     def context_patterns(self, context: ScanContext) -> ContextPatterns | None:
         return None
 
+    _own_engine: Engine | None = None
+
     def detect(self, text: str, *, stage: Stage, context: ScanContext) -> list[Finding]:
-        engine = getattr(self, "_own_engine", None)
-        if engine is None:
-            engine = Engine([self])
-            object.__setattr__(self, "_own_engine", engine)
-        return engine.scan(text, stage=stage, context=context)
+        """Scan with a private engine holding only this family (the gateway merges families)."""
+        if self._own_engine is None:
+            self._own_engine = Engine([self])
+        return self._own_engine.scan(text, stage=stage, context=context)
 
 
 PatternDetector = PatternSource
@@ -336,6 +337,15 @@ class Engine:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return compiled
+
+    def prepare(self, contexts: Iterable[ScanContext]) -> int:
+        """Compile (or load from the disk cache) the databases these contexts need, now.
+
+        A tenant or deployment with its own dictionary otherwise pays the compile (about a
+        second for the default set) on its first request. Returns the number of distinct
+        databases ready; the in-memory cache keeps at most ``cache_size`` of them.
+        """
+        return len({id(self.compiled_for(ctx)) for ctx in contexts})
 
     def scan(self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None) -> list[Finding]:
         if not text:

@@ -27,6 +27,14 @@ from airlock.detectors.settings import CodeWord, MarkingsSettings, parse_setting
 
 __all__ = ["LEVELS", "Markings", "level_rank"]
 
+# handler regexes, compiled once (the `re` module cache holds only 512)
+_RX0 = re.compile(r"//|/")
+_RX1 = re.compile(r"(?:^|\n)[ \t]*(?:[0-9]{1,2}\.|[a-z]\.)?[ \t]*$")
+_RX2 = re.compile(r" [A-Z]")
+_RX3 = re.compile(r" ?[0-9]")
+_RX4 = re.compile(r"密级[ ]?[:：]?[ ]?$")
+_RX5 = re.compile(r"[ \t]*保密期限")
+
 #: the normalised levels, lowest first
 LEVELS = ("UNCLASSIFIED", "CUI", "RESTRICTED", "CONFIDENTIAL", "SECRET", "TOP_SECRET")
 
@@ -80,7 +88,7 @@ def _stands_alone(c: Candidate) -> bool:
 def _controls(block: str | None) -> tuple[str, ...]:
     if not block:
         return ()
-    return tuple(t.strip() for t in re.split(r"//|/", block.strip("/")) if t.strip())
+    return tuple(t.strip() for t in _RX0.split(block.strip("/")) if t.strip())
 
 
 def _marking(
@@ -120,8 +128,8 @@ def _us_portion(c: Candidate) -> Iterator[Finding]:
         yield _marking(c, _US[cls], "us", f"({cls})", 0.95, controls=controls, portion=True)
         return
     # a bare (S) / (C) / (U) / (TS) opens a paragraph; "(C) 2024" is a copyright line
-    line_start = re.search(r"(?:^|\n)[ \t]*(?:[0-9]{1,2}\.|[a-z]\.)?[ \t]*$", c.before(8)) is not None
-    if line_start and re.match(r" [A-Z]", c.after(2)) and not (cls == "C" and re.match(r" ?[0-9]", c.after(2))):
+    line_start = _RX1.search(c.before(8)) is not None
+    if line_start and _RX2.match(c.after(2)) and not (cls == "C" and _RX3.match(c.after(2))):
         yield _marking(c, _US[cls], "us", f"({cls})", 0.85, portion=True)
 
 
@@ -164,9 +172,9 @@ def _cn_labelled(c: Candidate) -> Iterator[Finding]:
 def _cn_bare(c: Candidate) -> Iterator[Finding]:
     assert c.match is not None
     lvl = c.match.group("lvl")
-    if re.search(r"密级[ ]?[:：]?[ ]?$", c.before(6)):
+    if _RX4.search(c.before(6)):
         return  # the labelled pattern reports it
-    if _stands_alone(c) or re.match(r"[ \t]*保密期限", c.after(8)):
+    if _stands_alone(c) or _RX5.match(c.after(8)):
         yield _marking(c, _CN[lvl], "cn", lvl, 0.9)
 
 

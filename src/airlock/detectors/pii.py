@@ -17,11 +17,11 @@ from dataclasses import replace
 from typing import Any
 
 from airlock.detectors.base import Finding
-from airlock.detectors.engine import Candidate, MatchHandler, Pattern, PatternSource
+from airlock.detectors.engine import Candidate, MatchHandler, Pattern, PatternSource, TextHook
 from airlock.detectors.pii_address import address_patterns
 from airlock.detectors.pii_contact import contact_patterns
 from airlock.detectors.pii_ids import id_patterns
-from airlock.detectors.pii_names import name_patterns
+from airlock.detectors.pii_names import name_list_hook, name_patterns
 from airlock.detectors.registry import register
 from airlock.detectors.sensitive import sensitive_patterns
 from airlock.detectors.settings import PiiSettings, parse_settings
@@ -66,9 +66,7 @@ class Pii(PatternSource):
     def __init__(self, settings: PiiSettings | None = None) -> None:
         self.settings = settings or PiiSettings()
         s = self.settings
-        unknown = sorted(set(s.types or ()) | set(s.exclude)) and sorted(
-            set(s.types or ()).union(s.exclude) - set(PII_TYPES)
-        )
+        unknown = sorted(set(s.types or ()).union(s.exclude) - set(PII_TYPES))
         if unknown:
             from airlock.errors import ConfigError
 
@@ -97,9 +95,13 @@ class Pii(PatternSource):
             else:
                 patterns.append(p)
         self._patterns = tuple(patterns)
+        self._hooks: tuple[TextHook, ...] = (name_list_hook,) if "PERSON" in allowed else ()
 
     def patterns(self) -> Sequence[Pattern]:
         return self._patterns
+
+    def text_hooks(self) -> Sequence[TextHook]:
+        return self._hooks
 
 
 @register("pii")

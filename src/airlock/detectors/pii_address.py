@@ -16,6 +16,9 @@ from airlock.detectors.engine import Candidate, Pattern
 
 __all__ = ["address_patterns"]
 
+# handler regexes, compiled once (the `re` module cache holds only 512)
+_RX0 = re.compile(r"[号弄室]$|单元|栋|幢")
+
 _HAN = "[\u4e00-\u9fff]"
 _CN_NUM = "(?:[0-9]{1,5}|[一二三四五六七八九十百零]{1,4})"
 _PROVINCE = (
@@ -84,7 +87,7 @@ def _zh_address(c: Candidate) -> Iterator[Finding]:
     body = c.view.text[start : c.end]
     if len(body) < 4:
         return
-    has_number = re.search(r"[号弄室]$|单元|栋|幢", body) is not None
+    has_number = _RX0.search(body) is not None
     yield c.finding(
         "ADDRESS",
         start=start,

@@ -26,6 +26,9 @@ from airlock.detectors.validators import (
 
 __all__ = ["id_patterns"]
 
+# handler regexes, compiled once (the `re` module cache holds only 512)
+_RX0 = re.compile(r"(?:chinese|china|prc)\W*$")
+
 _SEP = "[ .-]?"
 _NB = "(?<![0-9A-Za-z])"  # not preceded by a letter or digit
 _NA = "(?![0-9A-Za-z])"
@@ -135,10 +138,7 @@ def id_patterns(today: Callable[[], dt.date]) -> list[tuple[Pattern, tuple[str, 
         cn_format = (num[0] == "E" and len(num) == 9) or (num[0] in "GDSP" and len(num) == 9 and num[1:].isdigit())
         keyword = c.text[: s - c.start].lower()
         e_passport = num[0] == "E" and num[1].isalpha() and len(num) == 9  # PRC e-passport: E + letter + 7 digits
-        cn = e_passport or (
-            cn_format
-            and ("护照" in keyword or re.search(r"(?:chinese|china|prc)\W*$", c.before(16).lower()) is not None)
-        )
+        cn = e_passport or (cn_format and ("护照" in keyword or _RX0.search(c.before(16).lower()) is not None))
         yield c.finding(
             "CN_PASSPORT" if cn else "PASSPORT",
             start=s,
@@ -156,7 +156,7 @@ def id_patterns(today: Callable[[], dt.date]) -> list[tuple[Pattern, tuple[str, 
             return
         if len(digits) == 18 and cn_resident_id(digits, today()) is not None:
             return
-        if luhn_valid(digits) and payment_card_brand(digits) is not None:
+        if 13 <= len(digits) <= 19 and luhn_valid(digits) and payment_card_brand(digits) is not None:
             return  # a card number: PAYMENT_CARD reports it
         yield c.finding(
             "BANK_ACCOUNT",

@@ -12,12 +12,13 @@ first name from the US Census list followed by a surname from the Census list.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
 
 from airlock.detectors.base import Finding
-from airlock.detectors.engine import Candidate, Pattern
+from airlock.detectors.engine import Candidate, Pattern, ScanView
 
 __all__ = ["ZH_COMPOUND_SURNAMES", "ZH_SURNAMES", "name_patterns"]
 
@@ -50,6 +51,7 @@ _ZH_GIVEN = "".join(dict.fromkeys(c for c in _GIVEN if c not in ZH_SURNAMES or c
 # common words that start with a surname character (高兴, 方面 ...): never a name
 _ZH_STOPWORD_TEXT = (
     "党委 党组 党支 党内 党外 党风 党性 解除 解放 解释 解答 解读 解说 洪水 满意 满足 盖章 楚国 屠杀 "
+    "应当 应对 应邀 应有 成员 成绩 高层 方能 向他 向她 于他 于她 时说 时表 安全 和他 和她 "
     "高兴 高度 高级 高速 高中 方面 方向 方法 方式 方便 方案 黄色 黄金 "
     "王国 周末 周年 周围 常常 常见 许多 于是 张开 白色 白天 马上 文化 "
     "文明 安全 安排 和平 明天 明白 金融 金额 石油 林业 万一 申请 向前 "
@@ -89,6 +91,18 @@ _TITLES = (
 )
 _RIGHT_TITLE = re.compile("^" + _TITLES)
 # a speech verb after the name: weaker, needs name-like given characters
+# job titles written before a name in news prose: 研究部主任李成说, 设计总监刘克峰
+_TITLES_BEFORE = (
+    r"(?:主任|总监|经理|总经理|董事长|总裁|主席|总理|总统|书记|部长|社长|厂长|厂主|省长|市长|县长|局长|处长|院长|校长|教授|博士|"
+    r"医生|律师|记者|编辑|委员|代表|大使|外长|将军|司令员?|政委|队长|主教练|教练|球员|选手|演员|导演|歌手|老师|"
+    r"创始人|董事|工程师|研究员|专家|学者|主持人|发言人|负责人|法官|检察官|警官|村民|市民|网友|患者)"
+)
+# what may follow a name in running text
+_AFTER_NAME = re.compile(
+    r"[，。、；：！？,.;:!?（(“”\s]|说|表示|认为|指出|称|透露|介绍|强调|告诉|回忆|坦言|在|的|和|与|也|都|是|等|曾|则|"
+    r"已|将|就|对|向|同|被|把|从|为|还|又|才|及|于|近日|今天|今日|日前|昨天|昨日|刚刚|[0-9]|先生|女士|同志|$"
+)
+
 _VERBS = r"(?:说|表示|指出|认为|强调|介绍|告诉|称|透露|回忆|坦言|笑着说)"
 _RIGHT_VERB = re.compile("^" + _VERBS)
 # characters that may stand right before a name in running text
@@ -196,14 +210,70 @@ def _zh_person(c: Candidate) -> Iterator[Finding]:
             score = 0.95 if title or verb else 0.9
         elif title:
             score = 0.85
-        elif verb and nameish == 1.0:
-            score = 0.8
+        elif verb:
+            score = 0.8 if nameish == 1.0 else 0.7
         if score and (best is None or score > best[0]):
             best = (score, end)
     if best is not None:
         yield c.finding(
             "PERSON", end=c.start + best[1], score=best[0], explanation="Chinese personal name (surname and context)"
         )
+
+
+def _zh_translit_title_before(c: Candidate) -> Iterator[Finding]:
+    assert c.match is not None
+    s, e = c.match.span("name")
+    if _AFTER_NAME.match(c.view.text, e):
+        yield c.finding("PERSON", start=s, end=e, score=0.8, explanation="transliterated name after a job title")
+
+
+_LIST_NEXT = re.compile(
+    "(?:、|和|与|及)(?P<name>(?:" + "|".join(ZH_COMPOUND_SURNAMES) + f"|[{ZH_SURNAMES}])[\u4e00-\u9fff]{{1,2}}?)"
+    "(?=、|和|与|及|等|报道|，|,|。|说|表示|$)"
+)
+
+
+def name_list_hook(view: ScanView) -> Iterator[Finding]:
+    """Extend a found Chinese name over a list: 记者陶世安、徐运平报道 -> both names."""
+    known = {(f.start, f.end) for f in view.findings if f.type == "PERSON"}
+    frontier = deque(sorted(known))
+    while frontier:
+        _start, end = frontier.popleft()
+        m = _LIST_NEXT.match(view.text, end)
+        if m is None:
+            continue
+        s, e = m.span("name")
+        name = m.group("name")
+        if name[:2] in _ZH_STOPWORDS or any(ch in _FUNCTION for ch in name[1:]) or (s, e) in known:
+            continue
+        known.add((s, e))
+        frontier.append((s, e))
+        yield Finding(
+            "PERSON",
+            s,
+            e,
+            0.8,
+            "pii.person.zh_list",
+            explanation="Chinese name in a list after another name",
+            detector="pii",
+            stage=view.stage,
+        )
+
+
+def _zh_title_before(c: Candidate) -> Iterator[Finding]:
+    assert c.match is not None
+    s, e = c.match.span("name")
+    name = c.match.group("name")
+    sur = 2 if name[:2] in ZH_COMPOUND_SURNAMES else 1
+    if name[:2] in _ZH_STOPWORDS:
+        return
+    text = c.view.text
+    for end in sorted({s + len(name), s + sur + 1}, reverse=True):
+        if end > e or any(ch in _FUNCTION for ch in text[s + sur : end]):
+            continue
+        if _AFTER_NAME.match(text, end):
+            yield c.finding("PERSON", start=s, end=end, score=0.85, explanation="Chinese name after a job title")
+            return
 
 
 def _zh_translit(c: Candidate) -> Iterator[Finding]:
@@ -274,9 +344,27 @@ def name_patterns() -> list[tuple[Pattern, tuple[str, ...]]]:
         ),
         (
             Pattern(
+                "pii.person.zh_title_before",
+                f"{_TITLES_BEFORE}(?P<name>(?:{surnames})[\u4e00-\u9fff]{{1,2}})",
+                handler=_zh_title_before,
+                exclusive=True,
+            ),
+            ("PERSON",),
+        ),
+        (
+            Pattern(
+                "pii.person.zh_translit_title_before",
+                f"{_TITLES_BEFORE}(?P<name>[{_TRANSLIT}]{{2,6}}(?:·[{_TRANSLIT}]{{2,6}})?)",
+                handler=_zh_translit_title_before,
+                exclusive=True,
+            ),
+            ("PERSON",),
+        ),
+        (
+            Pattern(
                 "pii.person.zh_labelled",
                 r"(?:(?:姓名|联系人|收件人|收货人|申请人|负责人|经办人|患者|病人|持卡人|开户人|户主|乘客|客户|员工|"
-                r"请联系|联系|嫌疑人|被告人|原告|当事人|我叫|名叫|法定代表人)[ ]?[:：]?[ ]?|[|\t] ?)"
+                r"请联系|嫌疑人|被告人|原告|当事人|我叫|名叫|法定代表人)[ ]?[:：]?[ ]?|[|\t] ?)"
                 rf"(?P<name>(?:{surnames})[\u4e00-\u9fff]{{1,2}})",
                 handler=_zh_labelled,
                 exclusive=True,

@@ -23,6 +23,10 @@ from airlock.detectors.settings import SecretsSettings, parse_settings
 
 __all__ = ["Secrets", "shannon_entropy"]
 
+# handler regexes, compiled once (the `re` module cache holds only 512)
+_RX0 = re.compile(r"pass|pwd|密码|口令", re.IGNORECASE)
+_RX1 = re.compile(r"[0-9]")
+
 _PLACEHOLDER = re.compile(
     r"^(?:x+|\*+|\.+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%\(?[a-z_]+\)?s?|"
     r"(?:your|my|the|a|an)?[-_ ]?(?:password|passwd|secret|token|key|pass|pwd|changeme|example|redacted|"
@@ -71,7 +75,7 @@ def _assignment(threshold: float) -> Any:
         s, e = c.match.span("value")
         if _PLACEHOLDER.match(value) or len(value) < 6:
             return
-        is_password = re.search(r"pass|pwd|密码|口令", key, re.I) is not None
+        is_password = _RX0.search(key) is not None
         if is_password:
             if value.isalpha() and value.islower() and len(value) < 10:
                 return  # a word, e.g. "password = required"
@@ -84,7 +88,7 @@ def _assignment(threshold: float) -> Any:
                 explanation="password assigned in text or code",
             )
             return
-        if len(value) >= 16 and shannon_entropy(value) >= threshold and re.search(r"[0-9]", value):
+        if len(value) >= 16 and shannon_entropy(value) >= threshold and _RX1.search(value):
             yield c.finding(
                 "SECRET_CREDENTIAL",
                 start=s,

@@ -17,6 +17,9 @@ from airlock.detectors.engine import Candidate, Pattern
 
 __all__ = ["SENSITIVE_TERMS", "sensitive_patterns"]
 
+# handler regexes, compiled once (the `re` module cache holds only 512)
+_RX0 = re.compile(r"孩子|儿童|小学|幼儿园|child|kid|son|daughter|boy|girl")
+
 SENSITIVE_TERMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # category: (Chinese terms, English terms)
     "medical_health": (
@@ -42,9 +45,10 @@ SENSITIVE_TERMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "道教徒", "犹太教徒", "受洗", "做礼拜", "皈依", "法轮功", "信仰伊斯兰", "信仰基督", "信仰佛教",
         ),
         (
-            "religious belief", "religion is", "a Muslim", "a Christian", "a Catholic", "a Buddhist", "a Hindu",
-            "a Jew", "a Sikh", "Jewish faith", "converted to Islam", "converted to Christianity", "was baptized",
-            "was baptised", "attends mosque", "attends church", "goes to church", "goes to mosque",
+            "religious belief", "religion is", "Jewish faith", "converted to Islam", "converted to Christianity",
+            "was baptized", "was baptised", "attends mosque", "attends church", "goes to church", "goes to mosque",
+            *(f"{verb} {art}{faith}" for verb in ("is", "am", "was") for art in ("a ", "")
+              for faith in ("Muslim", "Christian", "Catholic", "Buddhist", "Hindu", "Sikh", "Jewish")),
         ),
     ),
     "biometric": (
@@ -93,14 +97,15 @@ SENSITIVE_TERMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # personal anchors: a person the attribute belongs to
 _ANCHOR_ZH = (
-    r"我|您|他|她|本人|患者|病人|病患|儿子|女儿|父亲|母亲|爸爸|妈妈|丈夫|妻子|老公|老婆|爷爷|奶奶|"
+    r"我(?!们)|您|他(?!们)|她(?!们)|本人|患者|病人|病患|儿子|女儿|父亲|母亲|爸爸|妈妈|丈夫|妻子|老公|老婆|爷爷|奶奶|"
     r"外公|外婆|哥哥|姐姐|弟弟|妹妹|员工|客户|同事|先生|女士|家属|当事人|该人|此人|"
     r"姓名|病史[:：]|诊断[:：]"
 )
 _ANCHOR_EN = (
-    r"\b(?:i|i'm|i've|me|my|mine|he|she|his|her|him|patient|client|employee|customer|"
+    r"\b(?:my|mine|his|her|patient|client|employee|customer|"
     r"son|daughter|father|mother|dad|mom|mum|husband|wife|wife's|husband's|brother|sister|grandfather|"
     r"grandmother|mr|mrs|ms|dr|diagnosis|name)\b"
+    r"|\b(?:i|he|she)(?:'m|'ve|'s| (?:am|was|is|has|have|had|got|suffers?|takes?|took|tested|lives?))\b"
 )
 _ANCHOR = re.compile(f"{_ANCHOR_ZH}|{_ANCHOR_EN}", re.IGNORECASE)
 _WINDOW_BEFORE = 40
@@ -108,7 +113,8 @@ _WINDOW_AFTER = 16
 
 
 def _anchored(c: Candidate) -> bool:
-    return bool(_ANCHOR.search(c.before(_WINDOW_BEFORE)) or _ANCHOR.search(c.after(_WINDOW_AFTER)))
+    # the term itself may complete the anchor ("He" + "is a Muslim")
+    return bool(_ANCHOR.search(c.before(_WINDOW_BEFORE) + c.text) or _ANCHOR.search(c.after(_WINDOW_AFTER)))
 
 
 def _term_handler(category: str) -> object:
@@ -127,7 +133,7 @@ def _term_handler(category: str) -> object:
 
 
 def _minor(c: Candidate) -> Iterator[Finding]:
-    if _anchored(c) or re.search(r"孩子|儿童|小学|幼儿园|child|kid|son|daughter|boy|girl", c.before(24) + c.after(16)):
+    if _anchored(c) or _RX0.search(c.before(24) + c.after(16)):
         yield c.finding(
             "SENSITIVE_ATTRIBUTE",
             score=0.75,

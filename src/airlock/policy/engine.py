@@ -75,14 +75,14 @@ def _filed(tenant: TenantConfig) -> bool:
     return bool(mechanism) and mechanism != "none"
 
 
-def _category_matches(patterns: Sequence[str], category: str | None) -> bool:
-    if category is None:
+def _glob_matches(patterns: Sequence[str], value: str | None) -> bool:
+    if value is None:
         return False
     for p in patterns:
         if p.endswith("*"):
-            if category.startswith(p[:-1]):
+            if value.startswith(p[:-1]):
                 return True
-        elif category == p:
+        elif value == p:
             return True
     return False
 
@@ -90,7 +90,11 @@ def _category_matches(patterns: Sequence[str], category: str | None) -> bool:
 def _finding_matches(m: FindingMatch, f: Finding, all_findings: Sequence[Finding]) -> bool:
     if m.type is not None and f.type not in m.type:
         return False
-    if m.category is not None and not _category_matches(m.category, f.category):
+    if m.category is not None and not _glob_matches(m.category, f.category):
+        return False
+    if m.rule is not None and not _glob_matches(m.rule, f.rule):
+        return False
+    if m.not_rule is not None and _glob_matches(m.not_rule, f.rule):
         return False
     if m.min_severity is not None and (f.severity is None or f.severity < m.min_severity):
         return False

@@ -68,8 +68,11 @@ class FindingMatch(Strict):
     sensitive_category: list[str] | None = None
     min_score: float | None = Field(None, ge=0, le=1)
     with_type: list[str] | None = Field(None, description="another finding of these types in the same text")
+    rule: list[str] | None = Field(None, description="detector rule ids; a trailing * matches a prefix")
+    not_rule: list[str] | None = Field(None, description="detector rule ids to leave out (prefix*)")
 
-    _as_lists = field_validator("type", "category", "sensitive_category", "with_type", mode="before")(_as_list)
+    _as_lists = field_validator("type", "category", "sensitive_category", "with_type", "rule", "not_rule",
+                                mode="before")(_as_list)
 
     @field_validator("min_severity", mode="before")
     @classmethod
@@ -200,7 +203,9 @@ class StreamingSettings(Strict):
         256, ge=16, le=65536, description="look-behind window scanned with each new piece of a streamed completion"
     )
     hold_chars: int = Field(
-        0, ge=0, le=4096, description="extra characters held back before release (0: release each chunk once scanned)"
+        32, ge=0, le=4096,
+        description="characters held back (scanned, not yet released) so a phrase is seen whole before its start "
+        "is released; 0 releases each chunk as soon as it is scanned",
     )
 
 

@@ -43,7 +43,7 @@ async def embeddings(request: Request, gateway: Gateway, trace: Trace) -> ChatRe
     azure_deployment = request.path_params.get("deployment")
     if azure_deployment is not None:
         body["model"] = azure_deployment
-    return await gateway.embeddings(trace, tenant, body)  # type: ignore[arg-type]
+    return await gateway.embeddings(trace, tenant, body, request.headers)  # type: ignore[arg-type]
 
 
 async def list_models(request: Request, gateway: Gateway, trace: Trace) -> Response:
