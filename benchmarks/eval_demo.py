@@ -7,8 +7,8 @@ Three targets on the same suite, one after another (the machine has two cores):
 1. ``local-smollm2`` — the packaged SmolLM2-135M-Instruct, called directly;
 2. ``local-smollm2+safety`` — the same model with the built-in safety system prompt;
 3. ``local-smollm2@airlock`` — the same model through Airlock's full request path (in-process
-   ASGI app): every detector family registered in this installation is enabled and the shipped
-   ``default`` and ``cn-pipl`` policy packs are loaded (or ``--config FILE``).
+   ASGI app) with the packaged default configuration: its detector families and the shipped
+   ``default``, ``cn-pipl`` and ``us-gov`` policy packs (or ``--config FILE``).
 
 Results go to ``.airlock/eval-demo`` (resumable: rerun to finish an interrupted run). Writes
 ``benchmarks/results/eval_demo.json`` (leaderboard JSON), ``benchmarks/results/eval_demo.html``
@@ -31,7 +31,6 @@ from typing import Any
 import yaml
 
 from airlock.config import default_config_text, parse_config
-from airlock.detectors import available
 from airlock.evals.catalog import load_suite
 from airlock.evals.progress import ProgressBar
 from airlock.evals.rank import leaderboard, to_json
@@ -51,19 +50,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "evals.md"
 START, END = "<!-- eval-demo:start -->", "<!-- eval-demo:end -->"
-DEMO_PACKS = ("default", "cn-pipl")
 
 
 def demo_config(config_path: Path | None) -> Any:
-    """The given configuration, or the packaged defaults with every registered detector family
-    enabled and the shipped ``default`` and ``cn-pipl`` policy packs loaded."""
+    """The given configuration, or the packaged defaults (their detector families and policy
+    packs: ``default``, ``cn-pipl``, ``us-gov``)."""
     if config_path is not None:
-        data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    else:
-        data = yaml.safe_load(default_config_text())
-        data.setdefault("detectors", {})["enabled"] = available()
-        data.setdefault("policy", {})["packs"] = list(DEMO_PACKS)
-    return parse_config(data, str(config_path or "<eval demo defaults>"))
+        return parse_config(yaml.safe_load(config_path.read_text(encoding="utf-8")), str(config_path))
+    return parse_config(yaml.safe_load(default_config_text()), "<embedded defaults>")
 
 
 def pct(value: float | None) -> str:
@@ -189,7 +183,7 @@ def main() -> None:
     parser.add_argument("--suite", default="core")
     parser.add_argument("--limit", type=int, default=None, help="a stratified sample of this many cases")
     parser.add_argument("--max-tokens", type=int, default=96)
-    parser.add_argument("--config", type=Path, default=None, help="default: packaged config + all detectors")
+    parser.add_argument("--config", type=Path, default=None, help="default: the packaged default configuration")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".airlock" / "eval-demo")
     parser.add_argument("--update-docs", action="store_true")
     asyncio.run(run(parser.parse_args()))
