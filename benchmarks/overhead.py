@@ -88,22 +88,32 @@ def measure(port: int, path: str, headers: dict[str, str], args: argparse.Namesp
     return {"latency_c1": lat.summary(), "throughput": thr.summary()}
 
 
-def start_airlock(stub_port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], int, str]:
-    config = workdir / "airlock.yaml"
+def start_airlock(
+    stub_port: int, workdir: Path, *, detectors: bool = False
+) -> tuple[subprocess.Popen[bytes], int, str]:
+    name = "detectors" if detectors else "plain"
+    config = workdir / f"{name}.yaml"
+    extra = ""
+    if detectors:
+        from airlock.config import load_config
+
+        defaults = load_config(None)
+        extra = (f"detectors: {{enabled: {json.dumps(defaults.detectors.enabled)}}}\n"
+                 f"policy: {{packs: {json.dumps(defaults.policy.packs)}}}\n")
     config.write_text(
         f"""
 server: {{log_level: warning}}
-deployments:
+{extra}deployments:
   - name: stub
     provider: openai
     base_url: http://127.0.0.1:{stub_port}/v1
     jurisdiction: CN
 tenants:
   - id: bench
-    jurisdiction: CN
+    jurisdiction: US
 """
     )
-    env = dict(os.environ, AIRLOCK_HOME=str(workdir / "home"))
+    env = dict(os.environ, AIRLOCK_HOME=str(workdir / name))
     key = subprocess.run(
         [str(VENV_BIN / "airlock"), "keys", "create", "--tenant", "bench", "--config", str(config)],
         env=env, check=True, capture_output=True, text=True,
@@ -117,15 +127,15 @@ tenants:
     return proc, port, key
 
 
-def airlock_internal_overhead(workdir: Path) -> dict[str, Any]:
+def airlock_internal_overhead(workdir: Path, name: str = "plain") -> dict[str, Any]:
     import sqlite3
 
-    db = sqlite3.connect(workdir / "home" / "airlock.db")
+    db = sqlite3.connect(workdir / name / "airlock.db")
     rows = [json.loads(r[0]) for r in db.execute("SELECT body FROM audit")]
     overhead = [r["latency_ms"]["overhead"] for r in rows if r["status"] == 200]
     verify = subprocess.run(
-        [str(VENV_BIN / "airlock"), "audit", "verify", "--config", str(workdir / "airlock.yaml")],
-        env=dict(os.environ, AIRLOCK_HOME=str(workdir / "home")), capture_output=True, text=True, check=False,
+        [str(VENV_BIN / "airlock"), "audit", "verify", "--config", str(workdir / f"{name}.yaml")],
+        env=dict(os.environ, AIRLOCK_HOME=str(workdir / name)), capture_output=True, text=True, check=False,
     )
     return {
         "audit_records": len(rows),
@@ -184,6 +194,8 @@ def main() -> None:
     ap.add_argument("--latency-requests", type=int, default=2000)
     ap.add_argument("--deadline", type=float, default=300.0, help="seconds before a throughput run gives up")
     ap.add_argument("--litellm", action="store_true", help="also run LiteLLM's proxy (installed on demand)")
+    ap.add_argument("--detectors", action="store_true",
+                    help="also run Airlock with the embedded default detector set and policy packs")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "overhead.json"))
     args = ap.parse_args()
 
@@ -208,6 +220,16 @@ def main() -> None:
         proc.wait(30)
         results["airlock"]["internal"] = airlock_internal_overhead(workdir)
 
+        if args.detectors:
+            proc, port, key = start_airlock(stub_port, workdir, detectors=True)
+            procs.append(proc)
+            print("airlock with the default detectors and packs ...", file=sys.stderr)
+            results["airlock_detectors"] = measure(port, "/v1/chat/completions", {"authorization": f"Bearer {key}"},
+                                                   args)
+            proc.terminate()
+            proc.wait(30)
+            results["airlock_detectors"]["internal"] = airlock_internal_overhead(workdir, "detectors")
+
         if args.litellm:
             lproc, lport = start_litellm(stub_port, workdir)
             procs.append(lproc)
@@ -226,6 +248,8 @@ def main() -> None:
     d = results["direct"]
     rows = [("direct (stub upstream)", d)]
     rows.append(("through Airlock", results["airlock"]))
+    if "airlock_detectors" in results:
+        rows.append(("Airlock + detectors/packs", results["airlock_detectors"]))
     if "litellm" in results:
         rows.append(("through LiteLLM proxy", results["litellm"]))
     print(f"\n{'target':<24}{'req/s (c=' + str(args.concurrency) + ')':>16}{'p50 ms':>10}{'p99 ms':>10}"
@@ -235,10 +259,13 @@ def main() -> None:
         added = lat["p50_ms"] - d["latency_c1"]["p50_ms"]
         print(f"{name:<24}{t['rps']:>16.0f}{t['p50_ms']:>10.2f}{t['p99_ms']:>10.2f}{lat['p50_ms']:>10.3f}"
               f"{lat['p99_ms']:>10.3f}{added if r is not d else 0.0:>15.3f}")
-    internal = results["airlock"]["internal"]
-    print(f"\nAirlock's own measured overhead per request (audit records, status 200): "
-          f"p50 {internal['overhead_p50_ms']} ms, p99 {internal['overhead_p99_ms']} ms; "
-          f"{internal['audit_records']} records, verify: {internal['audit_verify']}")
+    for key in ("airlock", "airlock_detectors"):
+        if key not in results:
+            continue
+        internal = results[key]["internal"]
+        print(f"\n{key}: own measured overhead per request (audit records, status 200): "
+              f"p50 {internal['overhead_p50_ms']} ms, p99 {internal['overhead_p99_ms']} ms; "
+              f"{internal['audit_records']} records, verify: {internal['audit_verify']}")
     if "litellm" in results:
         ratio = results["airlock"]["throughput"]["rps"] / max(results["litellm"]["throughput"]["rps"], 1e-9)
         results["airlock_vs_litellm_throughput"] = round(ratio, 1)

@@ -7,8 +7,8 @@ request body, the findings (types, rule ids, spans, paths), the decision and the
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,7 @@ __all__ = ["Trace", "new_decision_id"]
 
 
 def new_decision_id() -> str:
-    return f"dec_{uuid.uuid4().hex}"
+    return f"dec_{os.urandom(16).hex()}"
 
 
 def _iso(ts: float) -> str:

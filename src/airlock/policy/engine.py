@@ -163,6 +163,11 @@ class PolicyEngine:
         self.rules: list[Rule] = load_rules(settings, base_dir)
         #: a completion-stage label rule exists (otherwise the gateway skips that decision)
         self.labels = any(r.then == "label" and "completion" in r.stages for r in self.rules)
+        # rules per stage, in order; without findings, rules that need one can never fire
+        self._by_stage = {st: [r for r in self.rules if st in r.stages] for st in ("prompt", "completion")}
+        self._by_stage_no_findings = {
+            st: [r for r in rules if r.when.findings is None] for st, rules in self._by_stage.items()
+        }
         self.lattice = build_lattice(settings)
         self._deployment_levels: dict[str, Level] = {}
         self._tenant_levels: dict[str, tuple[Level, Level | None]] = {}
@@ -308,9 +313,8 @@ class PolicyEngine:
         global_hits: list[RuleHit] = []
         per_dep: dict[str, list[RuleHit]] = {d.name: [] for d in request.deployments}
         restrict: list[tuple[RuleHit, Rule]] = []
-        for rule in self.rules:
-            if stage not in rule.stages:
-                continue
+        rules = self._by_stage[stage] if request.findings else self._by_stage_no_findings[stage]
+        for rule in rules:
             ok, matched = self._global_match(rule, ctx)
             if not ok:
                 continue
