@@ -30,6 +30,7 @@ def _attach() -> None:
     cli.add_command(policy.replay)
     cli.add_command(scan)
     cli.add_command(ledger.ledger)
+    cli.add_command(__import__("airlock.cli.eval", fromlist=["eval_group"]).eval_group)
 
 
 _attach()
