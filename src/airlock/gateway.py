@@ -637,6 +637,7 @@ class Gateway:
             if decision.blocked and msg is not None:
                 msg["content"] = None
                 choice["finish_reason"] = "content_filter"
+                choice["airlock"] = {"rules": list(decision.blocking_rules), "code": decision.code}
                 trace.extra.setdefault("filtered_choices", []).append(
                     {"choice": i, "rules": list(decision.blocking_rules), "code": decision.code})
             elif msg is not None:
