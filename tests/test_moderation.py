@@ -13,8 +13,8 @@ KEY = "AKIAIOSFODNN7EXAMPLE"
 
 
 def guard(**kw: int) -> StreamGuard:
-    def scan(text: str) -> list[Finding]:
-        return SCANNER.scan(text, stage=Stage.COMPLETION)
+    def scan(text: str, full: bool) -> list[Finding]:
+        return SCANNER.scan(text, stage=Stage.COMPLETION, hooks=full)
 
     def judge(findings: list[Finding]) -> tuple[str, ...]:
         return ("block-secrets",) if any(f.type == "SECRET_CREDENTIAL" for f in findings) else ()
@@ -58,6 +58,19 @@ def test_window_bounds_the_work() -> None:
     g = guard(window=16, hold=0)
     seen: list[int] = []
     inner = g.scan
-    g.scan = lambda t: (seen.append(len(t)), inner(t))[1]  # type: ignore[method-assign]
+    g.scan = lambda t, full: (seen.append(len(t)), inner(t, full))[1]  # type: ignore[method-assign]
     feed_all(g, "word " * 400, 5)
     assert max(seen) <= 16 + 5
+
+
+def test_whole_text_detectors_run_every_so_often_and_before_the_end() -> None:
+    calls: list[bool] = []
+
+    def scan(text: str, full: bool) -> list[Finding]:
+        calls.append(full)
+        return []
+
+    g = StreamGuard(scan, lambda f: (), window=64, hold=8, full_every=50)
+    feed_all(g, "x" * 200, 5)
+    assert calls.count(True) >= 4 and calls.count(False) >= 30
+    assert calls[-1] is True  # the tail was scanned in full before it was released

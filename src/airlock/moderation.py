@@ -9,7 +9,9 @@ caller ends the choice with ``finish_reason: "content_filter"``.
 Text is held back by ``hold`` characters, so the start of a phrase that only becomes a
 violation with its next words ("I will kill" + " you") is not released before the whole phrase
 has been seen. Cost: one scan of at most ``window + hold + len(piece)`` characters per piece;
-findings are reported once, with offsets into the whole completion.
+findings are reported once, with offsets into the whole completion. Whole-text detectors
+(classifiers, name taggers) run every ``full_every`` new characters and before the held tail is
+released at the end, not on every chunk.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from airlock.detectors.base import Finding
 
 __all__ = ["GuardVerdict", "StreamGuard"]
 
-Scan = Callable[[str], list[Finding]]
+#: scan(text, full): full=False may skip whole-text detectors (classifiers) for speed
+Scan = Callable[[str, bool], list[Finding]]
 #: returns the blocking rule ids (empty = allowed) for findings in the completion so far
 Judge = Callable[[list[Finding]], tuple[str, ...]]
 
@@ -39,19 +42,25 @@ class StreamGuard:
     judge: Judge
     window: int = 256
     hold: int = 0
+    #: run the full scan (with whole-text detectors) at least every this many new characters
+    full_every: int = 192
     text: str = ""
     released: int = 0
     findings: list[Finding] = field(default_factory=list)
     verdict: GuardVerdict | None = None
     _seen: set[tuple[str, str, str, int, int]] = field(default_factory=set)
+    _full_at: int = 0
 
-    def _check(self) -> bool:
+    def _check(self, *, final: bool = False) -> bool:
         """Scan everything not yet released plus the look-behind window; record new findings;
         False if the policy refuses them."""
         start = max(0, self.released - self.window)
         segment = self.text[start:]
+        full = final or len(self.text) - self._full_at >= self.full_every
+        if full:
+            self._full_at = len(self.text)
         new: list[Finding] = []
-        for f in self.scan(segment):
+        for f in self.scan(segment, full):
             absolute = replace(f, start=f.start + start, end=f.end + start)
             if absolute.end <= self.released:
                 continue  # judged when its text was released
@@ -84,9 +93,11 @@ class StreamGuard:
         return out
 
     def finish(self) -> str:
-        """The stream ended: release whatever is still held (it was scanned when it arrived)."""
+        """The stream ended: release what is still held, after the full scan has seen it."""
         if self.verdict is not None or self.released >= len(self.text):
             return ""
+        if self._full_at < len(self.text) and not self._check(final=True):
+            return ""  # the whole-text detectors had not seen the held tail yet
         out = self.text[self.released :]
         self.released = len(self.text)
         return out

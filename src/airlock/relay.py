@@ -71,6 +71,7 @@ class StreamRelay:
         streaming = gateway.config.policy.streaming
         self.window = streaming.window_chars
         self.hold = streaming.hold_chars
+        self.full_every = streaming.full_scan_every
         self._ctx = ScanContext(tenant=ex.tenant.id, deployment=dep.name)
 
     # ------------------------------------------------------------------ per choice
@@ -86,9 +87,9 @@ class StreamRelay:
         if state is None:
             guard = None
             if self.scanning:
-                def scan(text: str) -> list[Finding]:
-                    return self.gw.scanner.scan(text, stage=Stage.COMPLETION, context=self._ctx)
-                guard = StreamGuard(scan, self._judge, window=self.window, hold=self.hold)
+                def scan(text: str, full: bool) -> list[Finding]:
+                    return self.gw.scanner.scan(text, stage=Stage.COMPLETION, context=self._ctx, hooks=full)
+                guard = StreamGuard(scan, self._judge, window=self.window, hold=self.hold, full_every=self.full_every)
             restorer = self.text_restorer.stream() if self.text_restorer is not None else None
             state = self.choices[index] = _Choice(index, guard, restorer)
         return state

@@ -115,4 +115,8 @@ class Scanner(Protocol):
         """True when no detector is configured; the gateway then skips scanning entirely."""
         ...
 
-    def scan(self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None) -> list[Finding]: ...
+    def scan(
+        self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None, hooks: bool = True
+    ) -> list[Finding]:
+        """``hooks=False``: the compiled single pass only, without whole-text detectors."""
+        ...

@@ -347,7 +347,12 @@ class Engine:
         """
         return len({id(self.compiled_for(ctx)) for ctx in contexts})
 
-    def scan(self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None) -> list[Finding]:
+    def scan(
+        self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None, hooks: bool = True
+    ) -> list[Finding]:
+        """All findings in ``text``. ``hooks=False`` runs the compiled pass and its handlers only,
+        skipping whole-text hooks (classifiers, name taggers): the streaming guard uses it for
+        every chunk and runs the full scan every few hundred characters."""
         if not text:
             return []
         ctx = context or _EMPTY_CONTEXT
@@ -356,7 +361,7 @@ class Engine:
             compiled = self.compiled_for(ctx)
             norm = normalize(text)
             budget = [self.decode.max_total]
-            found = self.scan_normalized(norm.text, stage, ctx, compiled, depth=0, budget=budget)
+            found = self.scan_normalized(norm.text, stage, ctx, compiled, depth=0, budget=budget, hooks=hooks)
             if norm.identity:
                 findings = found
             else:
@@ -377,6 +382,7 @@ class Engine:
         *,
         depth: int,
         budget: list[int],
+        hooks: bool = True,
     ) -> list[Finding]:
         """Run the pass, handlers and hooks over already-normalised text (offsets into it)."""
         view = ScanView(text, stage, context, depth, budget=budget)
@@ -413,7 +419,7 @@ class Engine:
                 for f in p.handler(Candidate(p, start, end, m, view, entry.source)):
                     findings.append(f)
                     exclusive.append(p.exclusive)
-        for _source, hook in compiled.hooks:
+        for _source, hook in compiled.hooks if hooks else ():
             hooked = list(hook(view))
             findings.extend(hooked)
             exclusive.extend(False for _ in hooked)

@@ -62,7 +62,9 @@ class DetectorSet:
     def empty(self) -> bool:
         return not self.detectors
 
-    def scan(self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None) -> list[Finding]:
+    def scan(
+        self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None, hooks: bool = True
+    ) -> list[Finding]:
         if not text:
             return []
         ctx = context or _EMPTY_CONTEXT

@@ -207,6 +207,11 @@ class StreamingSettings(Strict):
         description="characters held back (scanned, not yet released) so a phrase is seen whole before its start "
         "is released; 0 releases each chunk as soon as it is scanned",
     )
+    full_scan_every: int = Field(
+        192, ge=1, le=65536,
+        description="run whole-text detectors (classifiers) every this many new characters, and before the end "
+        "is released; every chunk gets the compiled pass",
+    )
 
 
 class AigcLabelSettings(Strict):
