@@ -6,9 +6,13 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import sqlite3
+import struct
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -260,8 +264,8 @@ def test_overview_counts_what_the_audit_log_holds(server: ServerThread, browser:
 
 
 def test_decisions_page_shows_the_twin_rows_in_order(server: ServerThread, browser: httpx.Client) -> None:
-    twin = browser.get("/admin/decisions?route=inference").json()
-    html = browser.get("/admin/ui/decisions?route=inference").text
+    twin = browser.get("/admin/decisions").json()  # the model routes by default
+    html = browser.get("/admin/ui/decisions").text
     ids = [r["decision_id"] for r in twin["data"]]
     assert ids == [r["decision_id"] for r in reversed(inference(server))]
     assert DECISION_LINK.findall(html) == ids
@@ -307,14 +311,14 @@ def test_pages_walk_the_log_both_ways(server: ServerThread, browser: httpx.Clien
     assert head is not None
     everything = [r["seq"] for r in records(server) if r["seq"] <= head.seq][::-1]
     seen: list[int] = []
-    page = browser.get(f"/admin/decisions?limit=3&before={head.seq + 1}").json()
+    page = browser.get(f"/admin/decisions?route=all&limit=3&before={head.seq + 1}").json()
     pages = [page]
     while True:
         seen += [r["seq"] for r in page["data"]]
         if page["older"] is None:
             break
-        html = browser.get(f"/admin/ui/decisions?limit=3&before={page['older']}").text
-        page = browser.get(f"/admin/decisions?limit=3&before={page['older']}").json()
+        html = browser.get(f"/admin/ui/decisions?route=all&limit=3&before={page['older']}").text
+        page = browser.get(f"/admin/decisions?route=all&limit=3&before={page['older']}").json()
         assert DECISION_LINK.findall(html) == [r["decision_id"] for r in page["data"]]
         pages.append(page)
     assert seen == everything  # newest first, nothing skipped or repeated
@@ -324,7 +328,7 @@ def test_pages_walk_the_log_both_ways(server: ServerThread, browser: httpx.Clien
     for _ in range(100):
         if cursor is None:
             break
-        page = browser.get(f"/admin/decisions?limit=3&after={cursor}").json()
+        page = browser.get(f"/admin/decisions?route=all&limit=3&after={cursor}").json()
         back = [r["seq"] for r in page["data"]] + back
         cursor = page["newer"]
     assert cursor is None
@@ -452,3 +456,57 @@ def test_twins_accept_the_bearer_header(server: ServerThread) -> None:
     for path in ("/admin/overview", "/admin/decisions", "/admin/policy", "/admin/ledger", "/admin/audit/status"):
         assert httpx.get(f"{server.url}{path}", headers=h).status_code == 200, path
     assert httpx.get(f"{server.url}/admin/ui/", headers=h).status_code == 200  # pages too (curl, scripts)
+
+
+# ---------------------------------------------------------------------- screenshots (optional)
+# Headless Chromium renders every page into test-artifacts/ui/ for people to look at. The pages
+# are self-contained, so the HTML saved from the logged-in session renders the same from a file.
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "test-artifacts" / "ui"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", head[16:24])
+    return int(width), int(height)
+
+
+def _shoot(html: str, name: str, width: int = 1400, height: int = 1500) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    page = OUT / f"{name}.html"
+    page.write_text(html, encoding="utf-8")
+    png = OUT / f"{name}.png"
+    png.unlink(missing_ok=True)
+    assert CHROMIUM is not None
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--lang=en-US",
+         f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri()],
+        check=True, capture_output=True, timeout=60,
+    )
+    return png
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (screenshots are optional)")
+def test_screenshots_of_every_page(server: ServerThread, browser: httpx.Client) -> None:
+    blocked = next(r for r in inference(server) if r["outcome"] == "blocked")
+    pages = {
+        "login": "/admin/ui/login",
+        "overview": "/admin/ui/",
+        "decisions": "/admin/ui/decisions",
+        "decision": f"/admin/ui/decisions/{blocked['decision_id']}",
+        "audit": "/admin/ui/audit?verify=1",
+        "policy": "/admin/ui/policy",
+        "keys": "/admin/ui/keys",
+        "ledger": "/admin/ui/ledger",
+        "ledger-report": "/admin/ui/ledger/acme/report",
+    }
+    for name, path in pages.items():
+        r = browser.get(path)
+        assert r.status_code == 200, path
+        png = _shoot(r.text, name)
+        width, height = _png_size(png)
+        assert (width, height) == (1400, 1500)
+        assert png.stat().st_size > 20_000, f"{name}: the screenshot looks blank"

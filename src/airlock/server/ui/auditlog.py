@@ -26,6 +26,7 @@ from airlock.errors import InvalidRequestError
 from airlock.stores.base import AuditRow, Store
 
 __all__ = [
+    "DEFAULT_ROUTE",
     "OUTCOMES",
     "ROUTE_KINDS",
     "DecisionFilter",
@@ -42,7 +43,9 @@ __all__ = [
 ]
 
 OUTCOMES = ("ok", "blocked", "error", "client_disconnected")
-ROUTE_KINDS = ("all", "inference", "admin")
+ROUTE_KINDS = ("inference", "admin", "all")
+#: the decisions page shows requests to the model routes unless asked for admin calls too
+DEFAULT_ROUTE = "inference"
 #: records read per backward window
 WINDOW = 512
 #: most records one page request reads before it returns what it has, with a cursor
@@ -186,7 +189,8 @@ class DecisionFilter:
     key_id: str | None = None
     #: record ``ts`` form (see :func:`parse_since`)
     since: str | None = None
-    route: str = "all"
+    #: inference (the OpenAI routes), admin (admin API and pages) or all
+    route: str = DEFAULT_ROUTE
 
     def __post_init__(self) -> None:
         if self.outcome is not None and self.outcome not in OUTCOMES:
@@ -197,7 +201,7 @@ class DecisionFilter:
     @property
     def active(self) -> bool:
         return any(v is not None for v in (self.tenant, self.outcome, self.rule, self.finding, self.key_id,
-                                             self.since)) or self.route != "all"
+                                             self.since)) or self.route != DEFAULT_ROUTE
 
     def matches(self, row: AuditRow, summary: dict[str, Any]) -> bool:
         if self.tenant is not None and row.tenant != self.tenant:
@@ -218,7 +222,7 @@ class DecisionFilter:
         """The filter as query parameters (for links that keep it)."""
         out = {k: v for k in ("tenant", "outcome", "rule", "finding", "key_id", "since")
                if (v := getattr(self, k)) is not None}
-        if self.route != "all":
+        if self.route != DEFAULT_ROUTE:
             out["route"] = self.route
         return out
 

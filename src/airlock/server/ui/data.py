@@ -25,6 +25,7 @@ from airlock.ledger.service import Ledger
 from airlock.policy.engine import PolicyEngine
 from airlock.policy.lattice import DEFAULT_LADDERS, UnknownLevel
 from airlock.server.ui.auditlog import (
+    DEFAULT_ROUTE,
     OUTCOMES,
     ROUTE_KINDS,
     DecisionFilter,
@@ -214,13 +215,13 @@ def parse_filter(params: Mapping[str, str], now: datetime) -> DecisionFilter:
     return DecisionFilter(
         tenant=_opt(params, "tenant"), outcome=_opt(params, "outcome"), rule=_opt(params, "rule"),
         finding=_opt(params, "finding"), key_id=_opt(params, "key_id"),
-        since=parse_since(params.get("since"), now), route=_opt(params, "route") or "all",
+        since=parse_since(params.get("since"), now), route=_opt(params, "route") or DEFAULT_ROUTE,
     )
 
 
 def decisions(store: Store, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
-    """The newest matching records (query: tenant, outcome, rule, finding, key_id, since, route,
-    limit, before / after cursors)."""
+    """The newest matching records (query: tenant, outcome, rule, finding, key_id, since, route
+    (default inference), limit, before / after cursors)."""
     flt = parse_filter(params, now)
     limit = _int(params, "limit") or 50
     limit = min(max(limit, 1), _PAGE_SIZES[-1])

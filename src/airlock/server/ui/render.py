@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 __all__ = ["SECURITY_HEADERS", "render"]
@@ -64,6 +65,12 @@ def _short(value: Any, n: int = 12) -> str:
     return text if len(text) <= n + 1 else text[:n] + "…"
 
 
+def _wbr(value: Any) -> Markup:
+    """Escaped, with line-break opportunities after ``.``, ``_`` and ``-`` (long rule ids and types)."""
+    escaped = str(escape(value))  # entities hold none of . _ -
+    return Markup(escaped.replace(".", ".<wbr>").replace("_", "_<wbr>").replace("-", "-<wbr>"))  # noqa: S704
+
+
 def _pretty(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
 
@@ -93,7 +100,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters.update(num=_num, ts=_ts, short=_short, pretty=_pretty, compact=_compact)
+_env.filters.update(num=_num, ts=_ts, short=_short, pretty=_pretty, compact=_compact, wbr=_wbr)
 _env.globals.update(url=_url)
 
 
