@@ -31,6 +31,7 @@ __all__ = [
     "ROUTE_KINDS",
     "DecisionFilter",
     "DecisionPage",
+    "alerts_of",
     "decision_page",
     "iso",
     "load",
@@ -125,6 +126,19 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def alerts_of(rec: dict[str, Any]) -> list[str]:
+    """Policy alerts (``extra.alerts``) and a ledger alert (``ledger.<kind>``) of a record."""
+    alerts = _strings(_dict(rec.get("extra")).get("alerts"))
+    ledger_alert = rec.get("ledger_alert")
+    if isinstance(ledger_alert, dict):
+        alerts.append(f"ledger.{ledger_alert.get('kind')}")
+    return alerts
+
+
 def _short(value: Any, limit: int = 80) -> str | None:
     if value is None:
         return None
@@ -139,13 +153,9 @@ def _number(value: Any) -> float | None:
 def summarise(row: AuditRow, rec: dict[str, Any]) -> dict[str, Any]:
     """One line of the decisions table (counts and ids only)."""
     extra = _dict(rec.get("extra"))
-    findings = [f for f in rec.get("findings") or [] if isinstance(f, dict)]
+    findings = [f for f in _list(rec.get("findings")) if isinstance(f, dict)]
     counts = Counter(str(f.get("type")) for f in findings)
     latency = _dict(rec.get("latency_ms"))
-    alerts = _strings(extra.get("alerts"))
-    ledger_alert = _dict(rec.get("ledger_alert"))
-    if ledger_alert:
-        alerts.append(f"ledger.{ledger_alert.get('kind')}")
     return {
         "seq": row.seq,
         "ts": row.ts,
@@ -163,7 +173,7 @@ def summarise(row: AuditRow, rec: dict[str, Any]) -> dict[str, Any]:
         "error_code": _short(rec.get("error_code"), 60),
         "rules": _strings(rec.get("rules")),
         "shadow_rules": _strings(extra.get("shadow_rules")),
-        "alerts": alerts,
+        "alerts": alerts_of(rec),
         "findings": [{"type": t, "count": n} for t, n in sorted(counts.items())],
         "latency_ms": _number(latency.get("total")),
         "overhead_ms": _number(latency.get("overhead")),
@@ -203,20 +213,27 @@ class DecisionFilter:
         return any(v is not None for v in (self.tenant, self.outcome, self.rule, self.finding, self.key_id,
                                              self.since)) or self.route != DEFAULT_ROUTE
 
-    def matches(self, row: AuditRow, summary: dict[str, Any]) -> bool:
+    def matches_row(self, row: AuditRow) -> bool:
+        """The checks on the row's columns (before its body is parsed)."""
         if self.tenant is not None and row.tenant != self.tenant:
             return False
-        if self.since is not None and row.ts < self.since:
+        return self.since is None or row.ts >= self.since
+
+    def matches(self, row: AuditRow, rec: dict[str, Any]) -> bool:
+        if not self.matches_row(row):
             return False
-        if self.route != "all" and summary["route_kind"] != self.route:
+        if self.route != "all" and route_kind(rec.get("route")) != self.route:
             return False
-        if self.outcome is not None and summary["outcome"] != self.outcome:
+        if self.outcome is not None and rec.get("outcome") != self.outcome:
             return False
-        if self.key_id is not None and summary["key_id"] != self.key_id:
+        if self.key_id is not None and rec.get("key_id") != self.key_id:
             return False
-        if self.rule is not None and not _glob(self.rule, summary["rules"] + summary["shadow_rules"]):
-            return False
-        return self.finding is None or any(f["type"] == self.finding for f in summary["findings"])
+        if self.rule is not None:
+            shadow = _dict(rec.get("extra")).get("shadow_rules")
+            if not _glob(self.rule, _strings(rec.get("rules")) + _strings(shadow)):
+                return False
+        return self.finding is None or any(
+            isinstance(f, dict) and f.get("type") == self.finding for f in _list(rec.get("findings")))
 
     def query(self) -> dict[str, str]:
         """The filter as query parameters (for links that keep it)."""
@@ -292,9 +309,11 @@ def decision_page(
         last_seq = row.seq
         if floor is not None and row.ts < floor:
             break
-        summary = summarise(row, load(row))
-        if flt.matches(row, summary):
-            page.rows.append(summary)
+        if not flt.matches_row(row):
+            continue
+        rec = load(row)
+        if flt.matches(row, rec):
+            page.rows.append(summarise(row, rec))
             if len(page.rows) >= limit:
                 finished = row.seq <= 1
                 break
@@ -321,12 +340,12 @@ def _page_after(store: Store, flt: DecisionFilter, *, limit: int, after: int, bu
     it = store.iter_audit(after_seq=after)
     try:
         for row in it:
-            summary = summarise(row, load(row))
-            if flt.matches(row, summary):
+            rec = load(row) if flt.matches_row(row) else None
+            if rec is not None and flt.matches(row, rec):
                 if len(matched) >= limit:  # one more match exists: there is a newer page
                     continue_after = matched[-1]["seq"]
                     break
-                matched.append(summary)
+                matched.append(summarise(row, rec))
             page.scanned += 1
             if page.scanned >= budget:
                 page.budget_hit = True

@@ -29,11 +29,13 @@ from airlock.server.ui.auditlog import (
     OUTCOMES,
     ROUTE_KINDS,
     DecisionFilter,
+    alerts_of,
     decision_page,
     iso,
     load,
     parse_since,
     read_range,
+    route_kind,
     sanitise,
     scan_back,
     summarise,
@@ -145,30 +147,38 @@ def _activity(store: Store, now: datetime) -> dict[str, Any]:
     admin: Counter[str] = Counter()
     alerts: list[dict[str, Any]] = []
     scanned, complete = 0, True
+    oldest: str | None = None
     for row in scan_back(store, budget=OVERVIEW_BUDGET):
         scanned += 1
+        oldest = row.ts
         if row.ts < floor:
             break
+        recent = row.ts >= hour
+        if not recent and '"alerts"' not in row.body and '"ledger_alert"' not in row.body:
+            continue  # older than the hour, only alerts count: no need to parse it
         rec = load(row)
-        s = summarise(row, rec)
-        if row.ts >= hour:
-            if s["route_kind"] == "inference":
-                outcome = s["outcome"] or "unknown"
+        names = alerts_of(rec)
+        if recent:
+            kind = route_kind(rec.get("route"))
+            if kind == "inference":
+                outcome = str(rec.get("outcome") or "unknown")
                 outcomes[outcome] += 1
                 per = tenants.setdefault(row.tenant or "-", Counter())
                 per["total"] += 1
                 per[outcome] += 1
                 if outcome == "blocked":
-                    rules.update(s["rules"])
-            elif s["route_kind"] == "admin":
+                    listed = rec.get("rules")
+                    rules.update(r for r in (listed if isinstance(listed, list) else ()) if isinstance(r, str))
+            elif kind == "admin":
                 admin["total"] += 1
-                if s["status"] in (401, 403):
+                if rec.get("status") in (401, 403):
                     admin["refused"] += 1
-        if s["alerts"] and row.ts >= day and len(alerts) < MAX_ALERTS:
+        if names and row.ts >= day and len(alerts) < MAX_ALERTS:
+            s = summarise(row, rec)
             ledger_alert = rec.get("ledger_alert") if isinstance(rec.get("ledger_alert"), dict) else {}
             alerts.append({
                 "ts": row.ts, "seq": row.seq, "decision_id": row.decision_id, "tenant": row.tenant,
-                "alerts": s["alerts"], "rules": s["rules"], "outcome": s["outcome"],
+                "alerts": names, "rules": s["rules"], "outcome": s["outcome"],
                 "message": sanitise(ledger_alert.get("message")) if ledger_alert else None,
             })
     else:
@@ -180,6 +190,8 @@ def _activity(store: Store, now: datetime) -> dict[str, Any]:
             "since": hour,
             "complete": complete,
             "scanned": scanned,
+            #: with complete false, the counts cover only the records back to this time
+            "covered_since": hour if complete else oldest,
             "requests": sum(outcomes.values()),
             "by_outcome": by_outcome,
             "by_tenant": [{"tenant": t, "total": c["total"], "blocked": c["blocked"], "error": c["error"]}
