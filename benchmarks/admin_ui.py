@@ -6,6 +6,7 @@ browser and times each page (HTML) and its JSON twin: the first load and the med
 five. Prints a table and writes benchmarks/results/admin_ui.json.
 
     .venv/bin/python benchmarks/admin_ui.py --records 200000
+    .venv/bin/python benchmarks/admin_ui.py --records 200000 --store-url 'postgresql://postgres@127.0.0.1/test?schema=bench_ui'
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from airlock.audit import ChainHasher
 from airlock.config import parse_config
 from airlock.keys import create_key
 from airlock.server import create_app
-from airlock.stores import PendingAudit, SQLiteStore
+from airlock.stores import PendingAudit, SQLiteStore, Store
 from benchmarks._common import write_result
 
 TENANTS = ["acme", "globex", "initech", "dod"]
@@ -66,7 +67,7 @@ def _record(i: int, ts: datetime, rng: random.Random) -> PendingAudit:
                         kind="request", payload=payload)
 
 
-def fill(store: SQLiteStore, n: int, span: timedelta) -> float:
+def fill(store: Store, n: int, span: timedelta) -> float:
     rng = random.Random(7)
     start = datetime.now(UTC) - span
     hasher = ChainHasher()
@@ -107,13 +108,20 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=200_000)
     ap.add_argument("--span-hours", type=float, default=2.0)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--store-url", default=None, help="postgresql://… (a schema that is dropped afterwards)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        store = SQLiteStore(data_dir / "airlock.db", durability="os")
+        store: Store
+        if args.store_url:
+            from airlock.stores.postgres import PostgresStore
+
+            store = PostgresStore(args.store_url)
+        else:
+            store = SQLiteStore(data_dir / "airlock.db", durability="os")
         fill_s = fill(store, args.records, timedelta(hours=args.span_hours))
-        db_mb = (data_dir / "airlock.db").stat().st_size / 1e6
+        db_mb = (data_dir / "airlock.db").stat().st_size / 1e6 if not args.store_url else 0.0
         print(f"filled {args.records:,} records in {fill_s:.1f} s ({db_mb:.0f} MB)", file=sys.stderr)
         config = parse_config({
             "deployments": [{"name": "azure-east", "provider": "openai", "base_url": "http://127.0.0.1:9/v1",
@@ -153,17 +161,22 @@ def main() -> None:
         overview = client.get("/admin/overview").json()
         server.should_exit = True
         thread.join(20)
+        if args.store_url:
+            store.drop_schema()  # type: ignore[attr-defined]
         store.close()
 
-    print(f"\nadmin UI over {args.records:,} audit records ({args.span_hours:g} h of traffic), SQLite")
+    kind = "PostgreSQL" if args.store_url else "SQLite"
+    print(f"\nadmin UI over {args.records:,} audit records ({args.span_hours:g} h of traffic), {kind}")
     print(f"{'page':<34} {'first ms':>9} {'median ms':>10} {'KB':>7}")
     for row in rows:
         print(f"{row['page']:<34} {row['first_ms']:>9.1f} {row['median_ms']:>10.1f} {row['bytes'] / 1024:>7.1f}")
     hour = overview["last_hour"]
     print(f"overview: {hour['scanned']:,} records read, last hour complete: {hour['complete']}")
-    path = write_result("admin_ui", {"records": args.records, "span_hours": args.span_hours, "db_mb": round(db_mb),
-                                     "fill_seconds": round(fill_s, 1), "pages": rows,
-                                     "overview_scanned": hour["scanned"], "overview_complete": hour["complete"]})
+    name = "admin_ui" + ("_postgres" if args.store_url else "")
+    path = write_result(name, {
+        "store": kind, "records": args.records, "span_hours": args.span_hours, "db_mb": round(db_mb),
+        "fill_seconds": round(fill_s, 1), "pages": rows, "overview_scanned": hour["scanned"],
+        "overview_complete": hour["complete"]})
     print(f"wrote {path}", file=sys.stderr)
 
 

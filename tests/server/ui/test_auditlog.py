@@ -83,9 +83,11 @@ def test_sanitise_withholds_text_and_cuts_long_strings() -> None:
     assert "private" not in str(out)
 
 
-@pytest.mark.parametrize("window", [1, 7, 512])
-def test_scan_back_reads_newest_first_in_windows(store: Store, window: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("window", "largest"), [(1, 1), (1, 4), (7, 16), (512, 16_384)])
+def test_scan_back_reads_newest_first_in_windows(store: Store, window: int, largest: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(auditlog, "WINDOW", window)
+    monkeypatch.setattr(auditlog, "MAX_WINDOW", largest)
     fill(store, 20)
     assert [r.seq for r in scan_back(store)] == list(range(20, 0, -1))
     assert [r.seq for r in scan_back(store, before=8)] == list(range(7, 0, -1))

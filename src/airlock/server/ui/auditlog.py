@@ -47,8 +47,10 @@ OUTCOMES = ("ok", "blocked", "error", "client_disconnected")
 ROUTE_KINDS = ("inference", "admin", "all")
 #: the decisions page shows requests to the model routes unless asked for admin calls too
 DEFAULT_ROUTE = "inference"
-#: records read per backward window
+#: records read by the first backward window; each further window doubles, up to MAX_WINDOW
+#: (every window is one store query: on PostgreSQL, one connection)
 WINDOW = 512
+MAX_WINDOW = 16_384
 #: most records one page request reads before it returns what it has, with a cursor
 PAGE_BUDGET = 20_000
 #: records are appended in group commits; their ``ts`` may be out of order by this much
@@ -268,12 +270,14 @@ def scan_back(store: Store, *, before: int | None = None, budget: int = PAGE_BUD
     if before is not None:
         hi = min(hi, before - 1)
     read = 0
+    size = WINDOW
     while hi > 0 and read < budget:
-        lo = max(hi - min(WINDOW, budget - read), 0)
+        lo = max(hi - min(size, budget - read), 0)
         for row in reversed(read_range(store, lo, hi)):
             yield row
             read += 1
         hi = lo
+        size = min(size * 2, MAX_WINDOW)
 
 
 @dataclass
