@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import LoadResult, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the proxy refuses to start without a master key; this one only ever exists on 127.0.0.1
+LITELLM_KEY = "sk-airlock-benchmark-0123456789abcdef"
 VENV_BIN = Path(sys.executable).parent
 BODY = json.dumps(
     {"model": "stub", "messages": [{"role": "user", "content": "Hello, how are you today? Tell me about the weather."}]}
@@ -165,7 +167,8 @@ litellm_settings:
 """
     )
     port = free_port()
-    env = dict(os.environ, LITELLM_LOG="ERROR", LITELLM_TELEMETRY="False", NO_DOCS="True")
+    env = dict(os.environ, LITELLM_LOG="ERROR", LITELLM_TELEMETRY="False", NO_DOCS="True",
+               LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_MASTER_KEY=LITELLM_KEY)
     proc = subprocess.Popen(
         [str(venv / "bin" / "litellm"), "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
          "--num_workers", "1"],
@@ -234,7 +237,8 @@ def main() -> None:
             lproc, lport = start_litellm(stub_port, workdir)
             procs.append(lproc)
             print("litellm ...", file=sys.stderr)
-            results["litellm"] = measure(lport, "/v1/chat/completions", {"authorization": "Bearer none"}, args)
+            results["litellm"] = measure(lport, "/v1/chat/completions", {"authorization": f"Bearer {LITELLM_KEY}"},
+                                         args)
     finally:
         for p in procs:
             if p.poll() is None:

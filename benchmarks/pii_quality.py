@@ -6,11 +6,16 @@
 Parts:
 1. a reproducible synthetic corpus (``benchmarks/corpus.py``: Faker zh_CN/en_US values in our
    own templates, with obfuscations); strict = exact span, overlap = any overlap, same type;
-2. the Chinese NER sets in ../shared/data for PERSON (cluener2020 ``name``, msra_ner ``PER``,
-   weibo_ner ``PER.NAM``, resume_ner ``NAME``) and ADDRESS (cluener2020 ``address``). These are
-   measured only: nothing shipped is fitted to them;
-3. false findings per 100 KB of prose without personal data (Chinese: msra_ner sentences with
-   no entity; English: CyberSecEval FRR prompts and ToxiGen seed statements);
+2. the Chinese NER sets in ../shared/data, with the context rules alone and with the rules
+   plus the shipped name tagger. PERSON: cluener2020 ``name``, msra_ner ``PER``, weibo_ner
+   ``PER.NAM``, resume_ner ``NAME``. ADDRESS: the place labels (cluener2020 ``address``,
+   msra_ner ``LOC``, weibo_ner ``LOC.*``/``GPE.*``, resume_ner ``LOC``) that hold a house,
+   building, unit or room number (``precise_address``); coarse places (countries, cities,
+   districts, roads, landmarks) are not personal data, and an ADDRESS finding on one counts
+   neither way. cluener2020, weibo_ner and resume_ner are measure-only; of msra_ner only the
+   30% that ``scripts/train_ner.py`` holds out is measured (the rest trained the tagger);
+3. false findings per 100 KB of prose without personal data (Chinese: held-out msra_ner
+   sentences with no entity; English: CyberSecEval FRR prompts and ToxiGen seed statements);
 4. Presidio (spaCy en_core_web_sm) on the English part of 1 and on the English prose of 3.
 
 Prints tables and writes benchmarks/results/pii_quality.json.
@@ -19,7 +24,9 @@ Prints tables and writes benchmarks/results/pii_quality.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -106,6 +113,7 @@ def evaluate(samples: Iterable[tuple[str, list[Span], list[Span]]], types: set[s
 def _bio_sentences(
     path: Path, sep: str | None, person: set[str], address: set[str]
 ) -> Iterator[tuple[str, list[Span]]]:
+    """(text, spans) per sentence; ``address`` labels become ``LOC`` (see :func:`precise_address`)."""
     chars: list[str] = []
     tags: list[str] = []
 
@@ -132,16 +140,44 @@ def _spans_from_tags(tags: list[str], person: set[str], address: set[str]) -> li
         prefix, _, name = tag.partition("-")
         if prefix in ("B", "S") or prefix == "O" or (prefix in ("I", "M", "E") and name != label):
             if start >= 0 and label:
-                kind = "PERSON" if label in person else "ADDRESS" if label in address else None
+                kind = "PERSON" if label in person else "LOC" if label in address else None
                 if kind:
                     spans.append((start, i, kind))
             start, label = (i, name) if prefix in ("B", "S", "I", "M", "E") and prefix != "O" else (-1, "")
             if prefix == "S":
-                kind = "PERSON" if name in person else "ADDRESS" if name in address else None
+                kind = "PERSON" if name in person else "LOC" if name in address else None
                 if kind:
                     spans.append((i, i + 1, kind))
                 start, label = -1, ""
     return spans
+
+
+# a precise, personal location: a house, building, unit or room number (中关村大街27号, 8号楼,
+# 1201室, 3单元). A country, city, district, road or landmark alone is not personal data.
+_PRECISE = re.compile(r"[0-9０-９零一二三四五六七八九十百]+[A-Za-z]?(?:号|弄|栋|幢|座|楼|层|室|单元)")
+
+
+def precise_address(text: str) -> bool:
+    return _PRECISE.search(text) is not None
+
+
+def msra_heldout(sentence: str) -> bool:
+    """The msra_ner sentences that scripts/train_ner.py holds out (30%, by hash)."""
+    return int(hashlib.sha256(("msra-heldout" + sentence).encode()).hexdigest()[:8], 16) % 100 < 30
+
+
+def address_gold(text: str, spans: list[Span]) -> tuple[list[Span], list[tuple[int, int]]]:
+    """Spans with ``LOC`` split into ADDRESS (precise) and ignored (coarse places)."""
+    out: list[Span] = []
+    ignored: list[tuple[int, int]] = []
+    for s, e, t in spans:
+        if t != "LOC":
+            out.append((s, e, t))
+        elif precise_address(text[s:e]):
+            out.append((s, e, "ADDRESS"))
+        else:
+            ignored.append((s, e))
+    return out, ignored
 
 
 def ner_sets(root: Path) -> dict[str, list[tuple[str, list[Span]]]]:
@@ -152,7 +188,7 @@ def ner_sets(root: Path) -> dict[str, list[tuple[str, list[Span]]]]:
         for line in cl.read_text(encoding="utf-8").splitlines():
             obj = json.loads(line)
             spans: list[Span] = []
-            for label, kind in (("name", "PERSON"), ("address", "ADDRESS")):
+            for label, kind in (("name", "PERSON"), ("address", "LOC")):
                 for positions in obj.get("label", {}).get(label, {}).values():
                     for s, e in positions:
                         spans.append((s, e + 1, kind))
@@ -164,21 +200,28 @@ def ner_sets(root: Path) -> dict[str, list[tuple[str, list[Span]]]]:
         for line in msra.read_text(encoding="utf-8").splitlines()[1:]:
             text, labels = line.split("\t")
             chars = text.split(" ")
-            rows.append(("".join(chars), _spans_from_tags(labels.split(" "), {"PER"}, set())))
-        sets["msra_ner"] = rows
+            text = "".join(chars)
+            if msra_heldout(text):  # the other 70% trained the shipped name tagger
+                rows.append((text, _spans_from_tags(labels.split(" "), {"PER"}, {"LOC"})))
+        sets["msra_ner (held-out 30%)"] = rows
     weibo = root / "weibo_ner"
     if weibo.exists():
         rows = []
         for name in ("weiboNER_2nd_conll.dev", "weiboNER_2nd_conll.train"):
-            rows.extend(_bio_sentences(weibo / name, None, {"PER.NAM"}, set()))
+            rows.extend(_bio_sentences(weibo / name, None, {"PER.NAM"}, {"LOC.NAM", "LOC.NOM", "GPE.NAM", "GPE.NOM"}))
         sets["weibo_ner"] = rows
     resume = root / "resume_ner"
     if resume.exists():
         rows = []
         for name in ("dev.char.bmes", "train.char.bmes"):
-            rows.extend(_bio_sentences(resume / name, None, {"NAME"}, set()))
+            rows.extend(_bio_sentences(resume / name, None, {"NAME"}, {"LOC"}))
         sets["resume_ner"] = rows
     return sets
+
+
+def _drop_ignored(pred: list[Span], ignored: list[tuple[int, int]]) -> list[Span]:
+    """ADDRESS predictions on a coarse place (a city, a country) count neither way."""
+    return [(s, e, t) for s, e, t in pred if t != "ADDRESS" or not any(a < e and s < b for a, b in ignored)]
 
 
 def prose(root: Path) -> dict[str, list[str]]:
@@ -188,8 +231,9 @@ def prose(root: Path) -> dict[str, list[str]]:
         zh = []
         for line in msra.read_text(encoding="utf-8").splitlines()[1:]:
             text, labels = line.split("\t")
-            if set(labels.split(" ")) == {"O"}:
-                zh.append(text.replace(" ", ""))
+            sentence = text.replace(" ", "")
+            if set(labels.split(" ")) == {"O"} and msra_heldout(sentence):
+                zh.append(sentence)
         out["zh"] = zh
     en: list[str] = []
     frr = root / "cyberseceval_frr" / "mitre_frr.json"
@@ -313,13 +357,25 @@ def main() -> None:
     table("Synthetic corpus, English part (Airlock | Presidio)", by_lang["en"], presidio_en)
     table("Synthetic corpus, Chinese part", by_lang["zh"], None)
 
+    rules_only = build_scanner(
+        ["pii", "markings", "secrets"], {"engine": {"backend": args.backend}, "pii": {"person_model": False}}
+    )
     ner: dict[str, dict[str, dict[str, float | int]]] = {}
+    ner_rules: dict[str, dict[str, dict[str, float | int]]] = {}
     if data.exists():
         for name, rows_ in ner_sets(data).items():
-            types = {t for _, spans in rows_ for _, _, t in spans}
-            scored = evaluate(((t, g, predict(t)) for t, g in rows_), types)
-            ner[name] = {t: sc.as_dict() for t, sc in scored.items()}
-            table(f"{name} ({len(rows_)} sentences; measure only)", ner[name], None)
+            gold_rows = [(t, *address_gold(t, g)) for t, g in rows_]
+            for key, sc, out in (("rules", rules_only, ner_rules), ("rules+tagger", scanner, ner)):
+                scored = evaluate(
+                    (
+                        (t, g, _drop_ignored([(f.start, f.end, f.type) for f in sc.scan(t)], ign))
+                        for t, g, ign in gold_rows
+                    ),
+                    {"PERSON", "ADDRESS"},
+                )
+                out[name] = {t: sc_.as_dict() for t, sc_ in scored.items()}
+                out[name]["ADDRESS"]["coarse_places_ignored"] = sum(len(ign) for _, _, ign in gold_rows)
+                table(f"{name} ({len(rows_)} sentences; measure only; {key})", out[name], None)
 
     mp = multipriv(data, predict) if data.exists() else {}
     if mp:
@@ -358,6 +414,7 @@ def main() -> None:
             "synthetic_by_language": by_lang,
             "presidio_english": presidio_en,
             "ner_sets": ner,
+            "ner_sets_rules_only": ner_rules,
             "multipriv_recall": mp,
             "false_findings_prose": fp,
             "presidio_false_findings_en_per_100kb": presidio_fp,

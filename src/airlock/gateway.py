@@ -310,6 +310,42 @@ class Gateway:
             )
         return candidates
 
+    @contextlib.asynccontextmanager
+    async def _upstream(self, trace: Trace) -> AsyncIterator[float]:
+        """Time the upstream part of a request and map routing failures to client errors."""
+        t_up = time.perf_counter()
+        try:
+            yield t_up
+        except (NoEligibleDeployment, UpstreamFailed) as exc:
+            raise self.upstream_error(exc) from None
+        finally:
+            trace.upstream_ms = (time.perf_counter() - t_up) * 1000.0
+            self._count_attempts(trace)
+
+    async def _acquire(self, tenant: TenantConfig, tokens: int) -> LimitDecision:
+        limit = await self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, tokens)
+        if not limit.allowed:
+            retry = max(1, int(limit.retry_after + 0.999))
+            raise RateLimitedError(
+                f"Rate limit exceeded for tenant '{tenant.id}' ({limit.limit}); retry after {retry}s.",
+                headers={"retry-after": str(retry), "retry-after-ms": str(int(limit.retry_after * 1000))},
+            )
+        return limit
+
+    @staticmethod
+    def _purpose(trace: Trace, tenant: TenantConfig, headers: Mapping[str, str]) -> str | None:
+        """The declared x-airlock-purpose, validated against the tenant's purposes and recorded."""
+        purpose = headers.get("x-airlock-purpose") or None
+        if purpose is not None:
+            trace.purpose = purpose[:64]
+            if purpose not in tenant.purposes:
+                allowed = ", ".join(tenant.purposes) or "none"
+                raise PermissionDeniedError(
+                    f"Purpose '{purpose[:64]}' is not allowed for this tenant (allowed: {allowed}).",
+                    code="purpose_not_allowed", param="x-airlock-purpose",
+                )
+        return purpose
+
     # ------------------------------------------------------------------ detection and policy
     def _scan(
         self, texts: Sequence[tuple[str, str]], stage: Stage, ctx: ScanContext
@@ -406,15 +442,7 @@ class Gateway:
         candidates: tuple[DeploymentConfig, ...],
         headers: Mapping[str, str],
     ) -> tuple[Exchange, tuple[DeploymentConfig, ...]]:
-        purpose = headers.get("x-airlock-purpose") or None
-        if purpose is not None:
-            trace.purpose = purpose[:64]
-            if purpose not in tenant.purposes:
-                allowed = ", ".join(tenant.purposes) or "none"
-                raise PermissionDeniedError(
-                    f"Purpose '{purpose[:64]}' is not allowed for this tenant (allowed: {allowed}).",
-                    code="purpose_not_allowed", param="x-airlock-purpose",
-                )
+        purpose = self._purpose(trace, tenant, headers)
         classification = headers.get("x-airlock-classification") or None
         if classification is not None and self._engine is not None:
             try:
@@ -565,13 +593,7 @@ class Gateway:
         candidates = self._candidates(tenant, model)
 
         estimated = _estimate_tokens(body, trace.request_bytes)
-        limit = await self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, estimated)
-        if not limit.allowed:
-            retry = max(1, int(limit.retry_after + 0.999))
-            raise RateLimitedError(
-                f"Rate limit exceeded for tenant '{tenant.id}' ({limit.limit}); retry after {retry}s.",
-                headers={"retry-after": str(retry), "retry-after-ms": str(int(limit.retry_after * 1000))},
-            )
+        limit = await self._acquire(tenant, estimated)
         out_headers = _ratelimit_headers(limit, tenant)
 
         ex, eligible = await self._prompt_phase(
@@ -584,15 +606,9 @@ class Gateway:
         if stream:
             return await self._start_stream(ex, eligible, prepare, out_headers, estimated)
 
-        t_up = time.perf_counter()
-        try:
+        async with self._upstream(trace):
             dep, result = await self.router.chat(eligible, prepare, request_id=trace.decision_id,
                                                  attempts=trace.attempts)
-        except (NoEligibleDeployment, UpstreamFailed) as exc:
-            raise self.upstream_error(exc) from None
-        finally:
-            trace.upstream_ms = (time.perf_counter() - t_up) * 1000.0
-            self._count_attempts(trace)
         trace.deployment = dep.name
         trace.upstream_status = result.status
         out = await self._complete(ex, dep, result.body, out_headers)
@@ -637,6 +653,7 @@ class Gateway:
             if decision.blocked and msg is not None:
                 msg["content"] = None
                 choice["finish_reason"] = "content_filter"
+                choice["airlock"] = {"rules": list(decision.blocking_rules), "code": decision.code}
                 trace.extra.setdefault("filtered_choices", []).append(
                     {"choice": i, "rules": list(decision.blocking_rules), "code": decision.code})
             elif msg is not None:
@@ -707,16 +724,10 @@ class Gateway:
             return prepared
 
         trace = ex.trace
-        t_up = time.perf_counter()
-        try:
+        async with self._upstream(trace) as t_up:
             dep, first, upstream = await self.router.open_stream(
                 eligible, prepare_stream, request_id=trace.decision_id, attempts=trace.attempts
             )
-        except (NoEligibleDeployment, UpstreamFailed) as exc:
-            raise self.upstream_error(exc) from None
-        finally:
-            trace.upstream_ms = (time.perf_counter() - t_up) * 1000.0
-            self._count_attempts(trace)
         trace.deployment = dep.name
         trace.upstream_status = 200
         if ex.aigc is not None and ex.aigc.implicit:
@@ -735,20 +746,8 @@ class Gateway:
             raise InvalidRequestError(
                 f"The model '{model[:200]}' does not serve embeddings.", param="model", code="unsupported_model"
             )
-        limit = await self.limiter.acquire(tenant.id, tenant.limits.rpm, tenant.limits.tpm, trace.request_bytes // 4)
-        if not limit.allowed:
-            retry = max(1, int(limit.retry_after + 0.999))
-            raise RateLimitedError(
-                f"Rate limit exceeded for tenant '{tenant.id}' ({limit.limit}); retry after {retry}s.",
-                headers={"retry-after": str(retry)},
-            )
-        purpose = (headers or {}).get("x-airlock-purpose") or None
-        if purpose is not None:
-            trace.purpose = purpose[:64]
-            if purpose not in tenant.purposes:
-                raise PermissionDeniedError(
-                    f"Purpose '{purpose[:64]}' is not allowed for this tenant.", code="purpose_not_allowed",
-                    param="x-airlock-purpose")
+        limit = await self._acquire(tenant, trace.request_bytes // 4)
+        purpose = self._purpose(trace, tenant, headers or {})
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         texts = [(f"input[{i}]", t) for i, t in enumerate(inputs) if isinstance(t, str)]
         findings = self._scan(texts, Stage.PROMPT, ScanContext(tenant=tenant.id))
@@ -778,16 +777,10 @@ class Gateway:
                                             recorded=recorded)
             return body
 
-        t_up = time.perf_counter()
-        try:
+        async with self._upstream(trace):
             dep, result = await self.router.embeddings(
                 usable, prepare, request_id=trace.decision_id, attempts=trace.attempts
             )
-        except (NoEligibleDeployment, UpstreamFailed) as exc:
-            raise self.upstream_error(exc) from None
-        finally:
-            trace.upstream_ms = (time.perf_counter() - t_up) * 1000.0
-            self._count_attempts(trace)
         trace.deployment = dep.name
         out = result.body
         out["model"] = model

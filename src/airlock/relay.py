@@ -130,7 +130,8 @@ class StreamRelay:
         self.trace.finish_reasons.append("content_filter")
         self.trace.extra.setdefault("stream_cut", []).append(
             {"choice": state.index, "offset": verdict.offset, "rules": list(verdict.rules)})
-        out: dict[str, Any] = {"index": state.index, "delta": {}, "logprobs": None, "finish_reason": "content_filter"}
+        out: dict[str, Any] = {"index": state.index, "delta": {}, "logprobs": None, "finish_reason": "content_filter",
+                               "airlock": {"rules": list(verdict.rules)}}
         if self.ex.annotate:
             findings = state.guard.findings
             out["content_filter_results"] = content_filter_results(findings, filtered=range(len(findings)))

@@ -229,16 +229,23 @@ class Router:
             raise NoEligibleDeployment("every eligible deployment is unavailable (circuit breaker open)")
         raise UpstreamFailed(last)
 
-    async def chat(
-        self, candidates: Sequence[DeploymentConfig], body: Body, *, request_id: str, attempts: list[Attempt]
+    async def _unary(
+        self,
+        operation: str,
+        candidates: Sequence[DeploymentConfig],
+        body: Body,
+        *,
+        request_id: str,
+        attempts: list[Attempt],
     ) -> tuple[DeploymentConfig, ChatResult]:
         prepare = _preparer(body)
 
         async def call(provider: Provider, dep: DeploymentConfig) -> ChatResult:
             prepared = await prepare(dep)
+            send = provider.chat if operation == "chat" else provider.embeddings
             try:
                 async with asyncio.timeout(dep.timeouts.total):
-                    return await provider.chat(prepared, request_id=request_id)
+                    return await send(prepared, request_id=request_id)
             except TimeoutError:
                 raise ProviderError(
                     f"upstream call exceeded {dep.timeouts.total:g}s", kind="timeout", retryable=True
@@ -246,24 +253,16 @@ class Router:
 
         dep, result = await self._run(candidates, attempts, call)
         return dep, result
+
+    async def chat(
+        self, candidates: Sequence[DeploymentConfig], body: Body, *, request_id: str, attempts: list[Attempt]
+    ) -> tuple[DeploymentConfig, ChatResult]:
+        return await self._unary("chat", candidates, body, request_id=request_id, attempts=attempts)
 
     async def embeddings(
         self, candidates: Sequence[DeploymentConfig], body: Body, *, request_id: str, attempts: list[Attempt]
     ) -> tuple[DeploymentConfig, ChatResult]:
-        prepare = _preparer(body)
-
-        async def call(provider: Provider, dep: DeploymentConfig) -> ChatResult:
-            prepared = await prepare(dep)
-            try:
-                async with asyncio.timeout(dep.timeouts.total):
-                    return await provider.embeddings(prepared, request_id=request_id)
-            except TimeoutError:
-                raise ProviderError(
-                    f"upstream call exceeded {dep.timeouts.total:g}s", kind="timeout", retryable=True
-                ) from None
-
-        dep, result = await self._run(candidates, attempts, call)
-        return dep, result
+        return await self._unary("embeddings", candidates, body, request_id=request_id, attempts=attempts)
 
     async def open_stream(
         self, candidates: Sequence[DeploymentConfig], body: Body, *, request_id: str, attempts: list[Attempt]

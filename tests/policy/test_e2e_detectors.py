@@ -168,6 +168,7 @@ def test_non_streamed_completion_with_a_secret_is_withheld(server: ServerThread,
     upstream.script.reply = f"key {AWS}"
     out = client(server).chat.completions.create(model="chat", messages=[{"role": "user", "content": "key?"}])
     assert out.choices[0].finish_reason == "content_filter" and out.choices[0].message.content is None
+    assert (out.choices[0].model_extra or {})["airlock"]["rules"] == ["default.secrets.block"]
     assert (out.choices[0].model_extra or {})["content_filter_results"]["hate"] == {"filtered": False,
                                                                                    "severity": "safe"}
 

@@ -117,3 +117,21 @@ def test_audit_is_durable_when_response_completes(gateway_server: ServerThread) 
     decision = asyncio.run(one())
     ids = [r["decision_id"] for r in records(gateway_server)]
     assert decision in ids
+
+
+def test_readyz_reports_an_unreachable_upstream(tmp_path, upstream) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from tests.helpers import ServerThread, config_from
+
+    config = config_from(upstream.base_url, deployments=[
+        {"name": "up", "provider": "openai", "base_url": upstream.base_url},
+        {"name": "down", "provider": "openai", "base_url": "http://127.0.0.1:9/v1"},
+    ])
+    server = ServerThread(config, tmp_path).start()
+    try:
+        body = httpx.get(f"{server.url}/readyz").json()
+        assert body["status"] == "ready"
+        assert body["deployments"]["up"]["ready"] is True and body["deployments"]["down"]["ready"] is False
+    finally:
+        server.stop()

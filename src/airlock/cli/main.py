@@ -20,6 +20,7 @@ def cli() -> None:
 def _attach() -> None:
     # one line per command family
     from airlock.cli import audit, keys, ledger, policy, serve
+    from airlock.cli.eval import eval_group
     from airlock.cli.scan import scan
 
     cli.add_command(serve.serve)
@@ -30,6 +31,7 @@ def _attach() -> None:
     cli.add_command(policy.replay)
     cli.add_command(scan)
     cli.add_command(ledger.ledger)
+    cli.add_command(eval_group)
 
 
 _attach()

@@ -17,11 +17,11 @@ from dataclasses import replace
 from typing import Any
 
 from airlock.detectors.base import Finding
-from airlock.detectors.engine import Candidate, MatchHandler, Pattern, PatternSource, TextHook
+from airlock.detectors.engine import Candidate, MatchHandler, Pattern, PatternSource, ScanView, TextHook
 from airlock.detectors.pii_address import address_patterns
 from airlock.detectors.pii_contact import contact_patterns
 from airlock.detectors.pii_ids import id_patterns
-from airlock.detectors.pii_names import name_list_hook, name_patterns
+from airlock.detectors.pii_names import name_list_hook, name_patterns, person_model_hook
 from airlock.detectors.registry import register
 from airlock.detectors.sensitive import sensitive_patterns
 from airlock.detectors.settings import PiiSettings, parse_settings
@@ -60,6 +60,13 @@ def _filtered(handler: MatchHandler, allowed: frozenset[str], min_score: float) 
     return handle
 
 
+def _filtered_hook(hook: TextHook, min_score: float) -> TextHook:
+    def run(view: ScanView) -> Iterator[Finding]:
+        return (f for f in hook(view) if f.score >= min_score)
+
+    return run
+
+
 class Pii(PatternSource):
     name = "pii"
 
@@ -95,7 +102,13 @@ class Pii(PatternSource):
             else:
                 patterns.append(p)
         self._patterns = tuple(patterns)
-        self._hooks: tuple[TextHook, ...] = (name_list_hook,) if "PERSON" in allowed else ()
+        hooks: tuple[TextHook, ...] = ()
+        if "PERSON" in allowed:
+            # the tagger first, so that a list after a name it found is followed too
+            hooks = (person_model_hook, name_list_hook) if s.person_model else (name_list_hook,)
+        if s.min_score > 0:
+            hooks = tuple(_filtered_hook(h, s.min_score) for h in hooks)
+        self._hooks = hooks
 
     def patterns(self) -> Sequence[Pattern]:
         return self._patterns

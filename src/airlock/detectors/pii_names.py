@@ -11,6 +11,7 @@ first name from the US Census list followed by a surname from the Census list.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -19,8 +20,9 @@ from importlib.resources import files
 
 from airlock.detectors.base import Finding
 from airlock.detectors.engine import Candidate, Pattern, ScanView
+from airlock.detectors.ner.tagger import default_tagger
 
-__all__ = ["ZH_COMPOUND_SURNAMES", "ZH_SURNAMES", "name_patterns"]
+__all__ = ["ZH_COMPOUND_SURNAMES", "ZH_SURNAMES", "name_list_hook", "name_patterns", "person_model_hook"]
 
 ZH_SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
@@ -255,6 +257,40 @@ def name_list_hook(view: ScanView) -> Iterator[Finding]:
             0.8,
             "pii.person.zh_list",
             explanation="Chinese name in a list after another name",
+            detector="pii",
+            stage=view.stage,
+        )
+
+
+# types whose spans a name found by the tagger must not overlap (a name inside an address ...)
+_SKIP_TYPES = frozenset({"SENSITIVE_ATTRIBUTE"})
+
+
+def person_model_hook(view: ScanView) -> Iterator[Finding]:
+    """Chinese names without context, from the shipped statistical tagger (``airlock.detectors.ner``).
+
+    The context rules run first and win: a name the tagger finds is reported only where no
+    other personal-data finding overlaps it. Scores run from 0.6 (at the tagger's decision
+    threshold) towards 0.9 with the tagger's margin.
+    """
+    tagger = default_tagger()
+    spans = tagger.spans(view.text)
+    if not spans:
+        return
+    taken = [(f.start, f.end) for f in view.findings if f.detector == "pii" and f.type not in _SKIP_TYPES]
+    for s in spans:
+        if any(a < s.end and s.start < b for a, b in taken):
+            continue
+        if view.text[s.start : s.start + 2] in _ZH_STOPWORDS:
+            continue
+        excess = max(0.0, s.margin - tagger.thresholds[s.shape])
+        yield Finding(
+            "PERSON",
+            s.start,
+            s.end,
+            round(0.6 + 0.3 * (1.0 - math.exp(-excess / 30.0)), 3),
+            "pii.person.zh_model",
+            explanation="Chinese personal name (statistical tagger)",
             detector="pii",
             stage=view.stage,
         )

@@ -73,6 +73,9 @@ class PiiSettings(_Strict):
     reference_date: str | None = Field(
         None, description="YYYY-MM-DD used to compute ages (default: today)", pattern=r"^\d{4}-\d{2}-\d{2}$"
     )
+    person_model: bool = Field(
+        True, description="also run the shipped statistical tagger for Chinese names without context"
+    )
 
 
 class CodeWord(_Strict):

@@ -313,8 +313,8 @@ class PolicyEngine:
         global_hits: list[RuleHit] = []
         per_dep: dict[str, list[RuleHit]] = {d.name: [] for d in request.deployments}
         restrict: list[tuple[RuleHit, Rule]] = []
-        rules = self._by_stage[stage] if request.findings else self._by_stage_no_findings[stage]
-        for rule in rules:
+        applicable = self._by_stage[stage] if request.findings else self._by_stage_no_findings[stage]
+        for rule in applicable:
             ok, matched = self._global_match(rule, ctx)
             if not ok:
                 continue

@@ -7,10 +7,12 @@ upstream model name.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -24,6 +26,7 @@ __all__ = ["OpenAICompatibleProvider", "parse_retry_after"]
 
 _KEEP_HEADERS = ("x-request-id", "apim-request-id", "openai-processing-ms")
 _MAX_ERROR_BODY = 64 * 1024
+_READY_TTL = 5.0
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
@@ -55,6 +58,8 @@ class OpenAICompatibleProvider:
         self.deployment = deployment
         self.name = deployment.name
         self.client = client
+        self._ready = False
+        self._ready_at = -_READY_TTL
 
     # ------------------------------------------------------------------ URL and auth
     def url(self, operation: str) -> str:
@@ -175,7 +180,22 @@ class OpenAICompatibleProvider:
             await resp.aclose()
 
     async def ready(self) -> bool:
-        return True
+        """The upstream host accepts a TCP connection (cached for a few seconds; no request is
+        sent, so no key is used and nothing is billed)."""
+        now = time.monotonic()
+        if now - self._ready_at < _READY_TTL:
+            return self._ready
+        parts = urlsplit(self.url("models"))
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            async with asyncio.timeout(min(self.deployment.timeouts.connect, 2.0)):
+                _, writer = await asyncio.open_connection(parts.hostname, port)
+            writer.close()
+            ok = True
+        except (OSError, TimeoutError):
+            ok = False
+        self._ready, self._ready_at = ok, now
+        return ok
 
     async def aclose(self) -> None:
         return None

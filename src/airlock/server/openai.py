@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -24,7 +26,8 @@ def _auth(request: Request, gateway: Gateway, trace: Trace) -> object:
     return tenant
 
 
-async def chat_completions(request: Request, gateway: Gateway, trace: Trace) -> ChatResponse | StreamResponse:
+async def _body(request: Request, gateway: Gateway, trace: Trace) -> tuple[object, dict[str, Any]]:
+    """Bounded body, authenticated tenant, parsed JSON; an Azure deployment path names the model."""
     raw = await read_body(request, gateway.config.server.max_body_bytes)
     trace.note_body(raw)
     tenant = _auth(request, gateway, trace)
@@ -32,17 +35,16 @@ async def chat_completions(request: Request, gateway: Gateway, trace: Trace) -> 
     azure_deployment = request.path_params.get("deployment")
     if azure_deployment is not None:
         body["model"] = azure_deployment
+    return tenant, body
+
+
+async def chat_completions(request: Request, gateway: Gateway, trace: Trace) -> ChatResponse | StreamResponse:
+    tenant, body = await _body(request, gateway, trace)
     return await gateway.chat(trace, tenant, body, request.headers)  # type: ignore[arg-type]
 
 
 async def embeddings(request: Request, gateway: Gateway, trace: Trace) -> ChatResponse:
-    raw = await read_body(request, gateway.config.server.max_body_bytes)
-    trace.note_body(raw)
-    tenant = _auth(request, gateway, trace)
-    body = parse_json_body(raw)
-    azure_deployment = request.path_params.get("deployment")
-    if azure_deployment is not None:
-        body["model"] = azure_deployment
+    tenant, body = await _body(request, gateway, trace)
     return await gateway.embeddings(trace, tenant, body, request.headers)  # type: ignore[arg-type]
 
 
