@@ -451,6 +451,30 @@ def test_ledger_page_when_the_ledger_is_off(gateway_server: ServerThread) -> Non
     assert client.get("/admin/ui/ledger/acme/report").status_code == 404
 
 
+def test_an_open_breaker_shows_on_the_overview(gateway_server: ServerThread) -> None:
+    breaker = gateway_server.gateway.router.breakers["fake"]
+    for _ in range(breaker.threshold):
+        breaker.failure()
+    client = login(gateway_server)
+    (dep,) = client.get("/admin/overview").json()["deployments"]
+    assert (dep["breaker"], dep["ready"]) == ("open", False)
+    html = client.get("/admin/ui/").text
+    assert '<span class="b bad">open</span>' in html
+
+
+@pytest.mark.parametrize(("sent", "lands"), [
+    ("/admin/ui/keys?tenant=dod", "/admin/ui/keys?tenant=dod"),
+    ("https://evil.example/admin/ui/", "/admin/ui/"),
+    ("//evil.example/admin/ui/", "/admin/ui/"),
+    ("/admin/ui/login?next=/admin/ui/", "/admin/ui/"),
+    ("/v1/models", "/admin/ui/"),
+])
+def test_login_only_redirects_into_the_ui(server: ServerThread, sent: str, lands: str) -> None:
+    r = httpx.post(f"{server.url}/admin/ui/login", data={"key": server.key("acme", "admin"), "next": sent},
+                   headers={"origin": server.url})
+    assert r.status_code == 303 and r.headers["location"] == lands
+
+
 def test_twins_accept_the_bearer_header(server: ServerThread) -> None:
     h = {"authorization": f"Bearer {server.key('dod', 'admin')}"}
     for path in ("/admin/overview", "/admin/decisions", "/admin/policy", "/admin/ledger", "/admin/audit/status"):

@@ -22,7 +22,7 @@ from airlock.keys import create_key
 from airlock.requests import parse_json_body
 from airlock.server.http import guarded, json_response, read_body
 from airlock.server.ui import data as views
-from airlock.server.ui.pages import now, year_param
+from airlock.server.ui.pages import note_report, note_view, now, year_param
 from airlock.server.ui.session import presented_key
 from airlock.trace import Trace
 
@@ -117,7 +117,7 @@ async def decisions(request: Request, gateway: Gateway, trace: Trace) -> Respons
 async def decision(request: Request, gateway: Gateway, trace: Trace) -> Response:
     _admin(request, gateway, trace)
     decision_id = request.path_params["decision_id"]
-    trace.extra["admin"] = {"op": "view_decision", "decision_id": decision_id[:128]}
+    note_view(trace, decision_id)
     body = await asyncio.to_thread(views.decision, gateway.store, decision_id, views.verifier_for(gateway))
     return json_response(body)
 
@@ -144,7 +144,7 @@ async def ledger(request: Request, gateway: Gateway, trace: Trace) -> Response:
 async def ledger_report(request: Request, gateway: Gateway, trace: Trace) -> Response:
     _admin(request, gateway, trace)
     tenant = request.path_params["tenant"]
-    trace.extra["admin"] = {"op": "ledger_report", "tenant": tenant[:64]}
+    note_report(trace, gateway, tenant)
     body = await asyncio.to_thread(views.ledger_report, gateway, tenant, year_param(request), now())
     return json_response(body)
 

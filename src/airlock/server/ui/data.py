@@ -83,11 +83,18 @@ def _rank(engine: PolicyEngine | None, name: str | None) -> int | None:
 async def overview(gateway: Gateway, now: datetime) -> dict[str, Any]:
     config = gateway.config
     engine = _engine(gateway)
+
+
+    async def probe(name: str) -> bool:
+        provider = gateway.providers.get(name)
+        return bool(provider is not None and await provider.ready())
+
+    # readiness probes (a TCP connect for remote upstreams, cached) run side by side
+    probes = await asyncio.gather(*(probe(d.name) for d in config.deployments))
     deployments = []
-    for d in config.deployments:
+    for d, reachable in zip(config.deployments, probes, strict=True):
         breaker = gateway.router.breakers[d.name].state if d.name in gateway.router.breakers else "closed"
-        provider = gateway.providers.get(d.name)
-        ready = bool(provider is not None and await provider.ready()) and breaker != "open"
+        ready = reachable and breaker != "open"
         deployments.append({
             "name": d.name, "model": d.model_id, "provider": d.provider, "jurisdiction": d.jurisdiction,
             "region": d.region, "max_classification": d.max_classification,

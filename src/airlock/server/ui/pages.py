@@ -29,6 +29,7 @@ from airlock.server.ui.auditlog import iso
 from airlock.server.ui.render import SECURITY_HEADERS, render
 from airlock.server.ui.session import (
     COOKIE,
+    LOGIN,
     UI_ROOT,
     clear_cookie,
     presented_key,
@@ -43,7 +44,6 @@ __all__ = ["routes"]
 log = logging.getLogger("airlock.server")
 
 Handler = Callable[[Request, Gateway, Trace], Awaitable[Response]]
-LOGIN = "/admin/ui/login"
 _MAX_FORM = 8 * 1024
 #: why the login form is shown again (fixed texts: nothing from the request is reflected)
 _REASONS = {
@@ -116,6 +116,17 @@ def _query(request: Request) -> dict[str, str]:
     return dict(request.query_params.items())
 
 
+def note_view(trace: Trace, decision_id: str) -> None:
+    """Record which decision an admin looked at (only a well-formed id: nothing typed is stored)."""
+    if data.DECISION_ID.match(decision_id):
+        trace.extra["admin"] = {"op": "view_decision", "decision_id": decision_id}
+
+
+def note_report(trace: Trace, gateway: Gateway, tenant: str) -> None:
+    if gateway.config.tenant(tenant) is not None:
+        trace.extra["admin"] = {"op": "ledger_report", "tenant": tenant}
+
+
 def _tenant_ids(gateway: Gateway) -> list[str]:
     return [t.id for t in gateway.config.tenants]
 
@@ -135,7 +146,7 @@ async def decisions(request: Request, gateway: Gateway, trace: Trace, me: Princi
 
 async def decision(request: Request, gateway: Gateway, trace: Trace, me: Principal) -> Response:
     decision_id = request.path_params["decision_id"]
-    trace.extra["admin"] = {"op": "view_decision", "decision_id": decision_id[:128]}
+    note_view(trace, decision_id)
     body = await asyncio.to_thread(data.decision, gateway.store, decision_id, data.verifier_for(gateway))
     return _show("decision.html", trace, me, body, nav="decisions", twin=f"/admin/decisions/{decision_id}")
 
@@ -177,7 +188,7 @@ def year_param(request: Request) -> int | None:
 
 async def ledger_report(request: Request, gateway: Gateway, trace: Trace, me: Principal) -> Response:
     tenant = request.path_params["tenant"]
-    trace.extra["admin"] = {"op": "ledger_report", "tenant": tenant[:64]}
+    note_report(trace, gateway, tenant)
     report = await asyncio.to_thread(data.ledger_report, gateway, tenant, year_param(request), now())
     return HTMLResponse(render_html(report), headers=SECURITY_HEADERS)
 

@@ -35,6 +35,7 @@ __all__ = [
 COOKIE = "airlock_admin"
 COOKIE_PATH = "/admin"
 UI_ROOT = "/admin/ui/"
+LOGIN = "/admin/ui/login"
 _READ_METHODS = ("GET", "HEAD")
 
 
@@ -76,6 +77,7 @@ def same_origin(request: Request) -> bool:
 
 def safe_next(value: str | None) -> str:
     """Where to go after login: a page of the admin UI, nothing else (no open redirect)."""
-    if not value or not value.startswith(UI_ROOT) or "\\" in value or any(ord(c) < 0x20 for c in value):
+    if (not value or not value.startswith(UI_ROOT) or value.startswith(LOGIN) or "\\" in value
+            or any(ord(c) < 0x20 for c in value)):
         return UI_ROOT
     return value[:2000]
