@@ -64,6 +64,15 @@ def test_audit_filters(store: Store) -> None:
     assert [r.seq for r in store.iter_audit(until="2026-01-01T00:00:02")] == [1]
 
 
+def test_audit_by_decision(store: Store) -> None:
+    hasher = ChainHasher()
+    alert = PendingAudit(decision_id="dec_2", ts="2026-01-01T00:00:09.000+00:00", tenant="acme", kind="alert",
+                         payload={"ledger_alert": {"kind": "threshold"}})
+    store.append_audit([pending(1), pending(2), pending(3), alert], hasher)
+    assert [(r.seq, r.kind) for r in store.audit_by_decision("dec_2")] == [(2, "request"), (4, "alert")]
+    assert store.audit_by_decision("dec_404") == []
+
+
 def test_concurrent_appends_stay_linear(store: Store) -> None:
     """Writers on several threads (standing in for replicas) never fork the chain."""
     hasher = ChainHasher()

@@ -1,6 +1,8 @@
-"""Admin API (admin-scope keys only): keys, tenants, audit tail and verification.
+"""Admin API (admin-scope keys only): keys, tenants, audit tail and verification, and the JSON
+twins of the admin UI's pages (overview, decisions, audit status, policy, ledger).
 
-Every admin call is audited like any other request.
+Every admin call is audited like any other request. Reads (GET) also accept the admin UI's
+session cookie; every state-changing route needs the key in a header.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from airlock.gateway import Gateway
 from airlock.keys import create_key
 from airlock.requests import parse_json_body
 from airlock.server.http import guarded, json_response, read_body
+from airlock.server.ui import data as views
+from airlock.server.ui.pages import note_report, note_view, now, year_param
+from airlock.server.ui.session import presented_key
 from airlock.trace import Trace
 
 __all__ = ["routes"]
@@ -27,9 +32,7 @@ _MAX_ADMIN_BODY = 64 * 1024
 
 
 def _admin(request: Request, gateway: Gateway, trace: Trace) -> None:
-    gateway.authenticate(
-        trace, request.headers.get("authorization"), request.headers.get("api-key"), scope="admin"
-    )
+    gateway.authenticate(trace, None, presented_key(request), scope="admin")
 
 
 def _key_view(record: object) -> dict[str, object]:
@@ -40,9 +43,8 @@ def _key_view(record: object) -> dict[str, object]:
 
 async def list_keys(request: Request, gateway: Gateway, trace: Trace) -> Response:
     _admin(request, gateway, trace)
-    tenant = request.query_params.get("tenant")
-    keys = await asyncio.to_thread(gateway.store.list_keys, tenant)
-    return json_response({"object": "list", "data": [_key_view(k) for k in keys]})
+    tenant = request.query_params.get("tenant") or None
+    return json_response(await asyncio.to_thread(views.keys, gateway.store, tenant))
 
 
 async def new_key(request: Request, gateway: Gateway, trace: Trace) -> Response:
@@ -100,6 +102,53 @@ async def audit_verify(request: Request, gateway: Gateway, trace: Trace) -> Resp
     return json_response(result.to_dict(), 200 if result.ok else 409)
 
 
+# ---------------------------------------------------------------------- JSON twins of the admin UI
+async def overview(request: Request, gateway: Gateway, trace: Trace) -> Response:
+    _admin(request, gateway, trace)
+    return json_response(await views.overview(gateway, now()))
+
+
+async def decisions(request: Request, gateway: Gateway, trace: Trace) -> Response:
+    _admin(request, gateway, trace)
+    params = dict(request.query_params.items())
+    return json_response(await asyncio.to_thread(views.decisions, gateway.store, params, now()))
+
+
+async def decision(request: Request, gateway: Gateway, trace: Trace) -> Response:
+    _admin(request, gateway, trace)
+    decision_id = request.path_params["decision_id"]
+    note_view(trace, decision_id)
+    body = await asyncio.to_thread(views.decision, gateway.store, decision_id, views.verifier_for(gateway))
+    return json_response(body)
+
+
+async def audit_status(request: Request, gateway: Gateway, trace: Trace) -> Response:
+    _admin(request, gateway, trace)
+    verify = request.query_params.get("verify") == "1"
+    body = await asyncio.to_thread(views.audit_status, gateway, verify=verify)
+    if body["verification"] is not None:
+        trace.extra["admin"] = {"op": "audit_verify", "ok": body["verification"]["ok"]}
+    return json_response(body)
+
+
+async def policy(request: Request, gateway: Gateway, trace: Trace) -> Response:
+    _admin(request, gateway, trace)
+    return json_response(views.policy(gateway))
+
+
+async def ledger(request: Request, gateway: Gateway, trace: Trace) -> Response:
+    _admin(request, gateway, trace)
+    return json_response(await asyncio.to_thread(views.ledger, gateway, now()))
+
+
+async def ledger_report(request: Request, gateway: Gateway, trace: Trace) -> Response:
+    _admin(request, gateway, trace)
+    tenant = request.path_params["tenant"]
+    note_report(trace, gateway, tenant)
+    body = await asyncio.to_thread(views.ledger_report, gateway, tenant, year_param(request), now())
+    return json_response(body)
+
+
 def routes() -> list[Route]:
     return [
         Route("/admin/keys", guarded("/admin/keys", list_keys), methods=["GET"]),
@@ -108,4 +157,13 @@ def routes() -> list[Route]:
         Route("/admin/tenants", guarded("/admin/tenants", tenants), methods=["GET"]),
         Route("/admin/audit", guarded("/admin/audit", audit_tail), methods=["GET"]),
         Route("/admin/audit/verify", guarded("/admin/audit/verify", audit_verify), methods=["GET"]),
+        Route("/admin/audit/status", guarded("/admin/audit/status", audit_status), methods=["GET"]),
+        Route("/admin/overview", guarded("/admin/overview", overview), methods=["GET"]),
+        Route("/admin/decisions", guarded("/admin/decisions", decisions), methods=["GET"]),
+        Route("/admin/decisions/{decision_id}", guarded("/admin/decisions/{decision_id}", decision),
+              methods=["GET"]),
+        Route("/admin/policy", guarded("/admin/policy", policy), methods=["GET"]),
+        Route("/admin/ledger", guarded("/admin/ledger", ledger), methods=["GET"]),
+        Route("/admin/ledger/{tenant}/report", guarded("/admin/ledger/{tenant}/report", ledger_report),
+              methods=["GET"]),
     ]

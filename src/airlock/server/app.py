@@ -15,7 +15,7 @@ from airlock.audit import load_or_create_signer
 from airlock.config import Config
 from airlock.errors import ModelNotFoundError
 from airlock.gateway import Gateway
-from airlock.server import admin, openai, ops
+from airlock.server import admin, openai, ops, ui
 from airlock.server.http import json_response
 from airlock.stores import Store, open_store
 
@@ -58,7 +58,7 @@ def create_app(
                 store.close()
 
     app = Starlette(
-        routes=[*openai.routes(), *admin.routes(), *ops.routes()],
+        routes=[*openai.routes(), *admin.routes(), *ui.routes(), *ops.routes()],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _method_not_allowed},
     )

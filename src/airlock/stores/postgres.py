@@ -253,6 +253,14 @@ class PostgresStore:
         rows = self._fetchall("SELECT count(*) FROM audit")
         return int(rows[0][0])
 
+    def audit_by_decision(self, decision_id: str) -> list[AuditRow]:
+        rows = self._fetchall(
+            "SELECT seq, decision_id, ts, tenant, kind, body, prev_hash, hash FROM audit "
+            "WHERE decision_id = %s ORDER BY seq",
+            (decision_id,),
+        )
+        return [AuditRow(int(r[0]), *r[1:]) for r in rows]
+
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._execute(
             "INSERT INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (%s, %s, %s, %s, %s) "

@@ -220,6 +220,17 @@ class SQLiteStore:
         row = self._fetchone("SELECT count(*) FROM audit")
         return int(row[0]) if row else 0  # type: ignore[call-overload]
 
+    def audit_by_decision(self, decision_id: str) -> list[AuditRow]:
+        try:
+            rows = self._conn().execute(
+                "SELECT seq, decision_id, ts, tenant, kind, body, prev_hash, hash FROM audit "
+                "WHERE decision_id = ? ORDER BY seq",
+                (decision_id,),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"audit read failed: {exc}") from None
+        return [AuditRow(*r) for r in rows]
+
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._execute(
             "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)",
