@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from airlock.annotations import airlock_block, content_filter_results, prompt_filter_results
 from airlock.config import DeploymentConfig
 from airlock.detectors.base import Finding, ScanContext, Stage
-from airlock.errors import ServiceUnavailableError, UpstreamError
+from airlock.errors import InternalError, ServiceUnavailableError, UpstreamError
 from airlock.exchange import Exchange
 from airlock.labels import aigc_metadata, explicit_text
 from airlock.moderation import StreamGuard
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from airlock.gateway import Gateway
 
 __all__ = ["StreamRelay"]
+
+log = logging.getLogger("airlock.relay")
 
 
 @dataclass
@@ -332,6 +335,15 @@ class StreamRelay:
             with contextlib.suppress(ServiceUnavailableError):
                 await gw.finish(trace)
             yield encode_event(err.body(trace.decision_id))
+        except Exception:
+            # a bug must not cut the stream silently: record it and tell the client
+            log.exception("stream relay failed", extra={"decision_id": trace.decision_id})
+            trace.fail(500, "internal_error")
+            completed = True
+            with contextlib.suppress(ServiceUnavailableError):
+                await gw.finish(trace)
+            failure = InternalError("Internal error while streaming; the response is incomplete.")
+            yield encode_event(failure.body(trace.decision_id))
         except (asyncio.CancelledError, GeneratorExit):
             if not completed:
                 trace.fail(499, "client_disconnected", outcome="client_disconnected")

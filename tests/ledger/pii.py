@@ -46,7 +46,9 @@ class RegexScanner:
     def empty(self) -> bool:
         return False
 
-    def scan(self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None) -> list[Finding]:
+    def scan(
+        self, text: str, *, stage: Stage = Stage.PROMPT, context: ScanContext | None = None, hooks: bool = True
+    ) -> list[Finding]:
         return find(text, "")
 
 

@@ -8,6 +8,7 @@ import time
 
 import openai
 import orjson
+import pytest
 
 from tests.helpers import ServerThread
 from tests.upstream import FakeUpstream
@@ -133,5 +134,31 @@ def test_readyz_reports_an_unreachable_upstream(tmp_path, upstream) -> None:  # 
         body = httpx.get(f"{server.url}/readyz").json()
         assert body["status"] == "ready"
         assert body["deployments"]["up"]["ready"] is True and body["deployments"]["down"]["ready"] is False
+    finally:
+        server.stop()
+
+
+def test_a_failure_inside_the_relay_ends_the_stream_with_an_error_and_is_audited(tmp_path, upstream) -> None:  # type: ignore[no-untyped-def]
+    from airlock.detectors import Stage
+    from tests.helpers import ServerThread, config_from
+
+    class Exploding:
+        """A scanner that fails on completions: the relay must not cut the stream silently."""
+
+        empty = False
+
+        def scan(self, text, *, stage=Stage.PROMPT, context=None, hooks=True):  # type: ignore[no-untyped-def]
+            if stage == Stage.COMPLETION:
+                raise RuntimeError("detector bug")
+            return []
+
+    server = ServerThread(config_from(upstream.base_url), tmp_path, scanner=Exploding()).start()
+    try:
+        c = openai.OpenAI(base_url=server.base_url, api_key=server.key(), max_retries=0)
+        with pytest.raises(openai.APIError) as err:
+            list(c.chat.completions.create(model="fake", stream=True, messages=[{"role": "user", "content": "hi"}]))
+        assert "incomplete" in str(err.value.message)
+        rec = records(server)[-1]
+        assert rec["status"] == 500 and rec["error_code"] == "internal_error"
     finally:
         server.stop()
